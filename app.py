@@ -1,0 +1,40 @@
+"""genmodels: play with generative models and see how they work. Run: python app.py"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # no phoning home; works offline
+
+import gradio as gr  # noqa: E402
+import torch  # noqa: E402
+
+from ui import latent_tabs  # noqa: E402
+
+CSS = """
+.pixelated img { image-rendering: pixelated; }
+"""
+TITLE = "genmodels: play with generative models"
+
+
+def build_app() -> gr.Blocks:
+    torch.set_grad_enabled(False)
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"# {TITLE}\nEvery tab is a small model you can poke at; each says what it shows and why.")
+        with gr.Tabs():
+            latent_tabs.build()
+    demo.queue(default_concurrency_limit=1)
+    return demo
+
+
+demo = build_app()
+
+
+def launch(**kwargs):
+    """Start the server (blocking unless prevent_thread_lock=True); tests and benchmarks use this too."""
+    kwargs.setdefault("server_name", os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    kwargs.setdefault("server_port", int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    return demo.launch(css=CSS, **kwargs)
+
+
+if __name__ == "__main__":
+    launch()

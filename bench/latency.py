@@ -1,0 +1,143 @@
+"""End-to-end latency of /decode and cold start: python bench/latency.py [--calls 300]
+
+Starts `python app.py` as a new process (cold start = spawn → first HTTP 200), then calls /decode through
+gradio_client: sequentially, and from 8 concurrent clients. Decode compute time is measured separately,
+in-process. Prints medians and p95 in milliseconds; writes bench/out/latency.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int) -> tuple[subprocess.Popen, float]:
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return proc, time.perf_counter() - t0
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("app exited during start-up")
+        time.sleep(0.05)
+
+
+def timed_calls(client, n: int, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        z1, z2 = rng.uniform(-3, 3), rng.uniform(-3, 3)
+        t = time.perf_counter()
+        client.predict("mnist", z1, z2, api_name="/decode")
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--calls", type=int, default=300)
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--cold-starts", type=int, default=3)
+    args = p.parse_args()
+    from gradio_client import Client
+
+    colds = []
+    for _ in range(args.cold_starts):
+        port = free_port()
+        proc, cold = start_app(port)
+        colds.append(cold)
+        proc.terminate()
+        proc.wait()
+
+    port = free_port()
+    proc, _ = start_app(port)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        client = Client(url, verbose=False)
+        timed_calls(client, 20, 0)                       # warm-up
+        alone = timed_calls(client, args.calls, 1)
+
+        clients = [Client(url, verbose=False) for _ in range(args.clients)]
+        per = max(1, args.calls // args.clients)
+        results: list[list[float]] = [[] for _ in clients]
+        barrier = threading.Barrier(len(clients))
+
+        def run(i: int) -> None:
+            timed_calls(clients[i], 5, 100 + i)
+            barrier.wait()
+            results[i] = timed_calls(clients[i], per, 200 + i)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+        together = [x for r in results for x in r]
+    finally:
+        proc.terminate()
+        proc.wait()
+
+    # decode compute, in-process: the model alone, and the endpoint's function (model + PNG-ready image)
+    import torch
+
+    from ui import latent_tabs
+    from ui.latent_space import get_space
+    torch.set_grad_enabled(False)
+    vae = get_space("mnist").vae
+    model_ms, fn_ms = [], []
+    for i in range(300):
+        z = torch.randn(1, 2)
+        t = time.perf_counter()
+        vae.decode(z)
+        model_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        latent_tabs.decode("mnist", float(z[0, 0]), float(z[0, 1]))
+        fn_ms.append((time.perf_counter() - t) * 1000)
+
+    res = {
+        "cold_start_s": {"median": round(statistics.median(colds), 2), "all": [round(c, 2) for c in colds]},
+        "alone_ms": {"p50": round(pct(alone, 0.5), 1), "p95": round(pct(alone, 0.95), 1), "n": len(alone)},
+        f"{args.clients}_clients_ms": {"p50": round(pct(together, 0.5), 1), "p95": round(pct(together, 0.95), 1),
+                                       "n": len(together), "throughput_per_s": round(len(together) / wall, 1)},
+        "decode_model_ms": {"p50": round(pct(model_ms, 0.5), 2), "p95": round(pct(model_ms, 0.95), 2)},
+        "decode_function_ms": {"p50": round(pct(fn_ms, 0.5), 2), "p95": round(pct(fn_ms, 0.95), 2)},
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "latency.json").write_text(json.dumps(res, indent=2))
+    print(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Datasets: MNIST and Fashion-MNIST through torchvision, plus the small test sample the app ships."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torchvision
+from safetensors.torch import load_file
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    key: str
+    title: str
+    torchvision_class: type
+    classes: tuple[str, ...]
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "mnist": DatasetInfo("mnist", "MNIST", torchvision.datasets.MNIST, tuple(str(d) for d in range(10))),
+    "fashion": DatasetInfo(
+        "fashion",
+        "Fashion-MNIST",
+        torchvision.datasets.FashionMNIST,
+        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    ),
+}
+_ALIASES = {"mnist": "mnist", "fashion": "fashion", "fashionmnist": "fashion", "fashion_mnist": "fashion"}
+
+
+def canonical_dataset(name: str) -> str:
+    """Map 'MNIST', 'Fashion-MNIST', 'fashion', ... to a key of DATASETS, or raise ValueError."""
+    key = _ALIASES.get(str(name).strip().lower().replace("-", "").replace(" ", ""))
+    if key is None:
+        titles = ", ".join(f"'{d.title}'" for d in DATASETS.values())
+        raise ValueError(f"Unknown dataset {name!r}: choose one of {titles}.")
+    return key
+
+
+def load_split(dataset: str, train: bool, root: str | Path = "data", download: bool = True):
+    """The whole split as tensors: images float N×1×28×28 in [0,1] and labels int64 N."""
+    info = DATASETS[canonical_dataset(dataset)]
+    try:
+        ds = info.torchvision_class(root=str(root), train=train, download=download)
+    except RuntimeError as err:  # torchvision: "Dataset not found. You can use download=True ..."
+        raise RuntimeError(
+            f"{info.title} not found under {root!r} and could not be downloaded ({err}). "
+            "Pass --data-root pointing at a torchvision dataset root."
+        ) from err
+    images = ds.data.unsqueeze(1).float().div_(255.0)
+    return images, ds.targets.long()
+
+
+def sample_path(dataset: str) -> Path:
+    return EXAMPLES_DIR / f"{canonical_dataset(dataset)}-test-sample.safetensors"
+
+
+def load_sample(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The shipped test-set sample: images float N×1×28×28 in [0,1], labels, and their test-set indices."""
+    path = sample_path(dataset)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"Example images {path} are missing. Rebuild them with: "
+            f"python -m train.samples --dataset {canonical_dataset(dataset)}"
+        )
+    t = load_file(str(path))
+    return t["images"].unsqueeze(1).float().div_(255.0), t["labels"].long(), t["indices"].long()

@@ -1,0 +1,70 @@
+"""A convolutional VAE with a small (default 2-D) latent, and its ELBO."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass
+class VAEConfig:
+    latent_dim: int = 2
+    channels: int = 32     # first conv width; doubled at 7×7
+    hidden: int = 256      # fully-connected width between the conv stack and the latent
+
+
+class VAE(nn.Module):
+    """Encoder 28×28 → (μ, log σ²); decoder z → Bernoulli logits over 28×28 pixels."""
+
+    def __init__(self, config: VAEConfig | None = None):
+        super().__init__()
+        self.config = c = config or VAEConfig()
+        ch, ch2 = c.channels, 2 * c.channels
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, ch, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),       # 14×14
+            nn.Conv2d(ch, ch2, 4, stride=2, padding=1), nn.ReLU(),      # 7×7
+            nn.Flatten(), nn.Linear(ch2 * 49, c.hidden), nn.ReLU(),
+            nn.Linear(c.hidden, 2 * c.latent_dim),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(c.latent_dim, c.hidden), nn.ReLU(),
+            nn.Linear(c.hidden, ch2 * 49), nn.ReLU(), nn.Unflatten(1, (ch2, 7, 7)),
+            nn.ConvTranspose2d(ch2, ch, 4, stride=2, padding=1), nn.ReLU(),   # 14×14
+            nn.ConvTranspose2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),    # 28×28
+            nn.Conv2d(ch, 1, 3, padding=1),
+        )
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: N×1×28×28 in [0,1] → (μ, log σ²), each N×latent_dim."""
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """z: N×latent_dim → N×1×28×28 pixel means in [0,1]."""
+        return torch.sigmoid(self.decoder(z))
+
+    @staticmethod
+    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encode(x)
+        return self.decode_logits(self.reparameterize(mu, logvar)), mu, logvar
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+
+def negative_elbo(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
+                  beta: float = 1.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-image mean of (BCE summed over pixels + β·KL(q(z|x) ‖ N(0, I))), and the two terms, in nats."""
+    n = x.shape[0]
+    rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / n
+    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / n
+    return rec + beta * kl, rec, kl

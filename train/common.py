@@ -1,0 +1,46 @@
+"""Shared bits of the training scripts: arguments, seeding, provenance metadata."""
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import random
+import shlex
+import sys
+
+import torch
+
+
+def base_parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--dataset", choices=["mnist", "fashion"], required=True)
+    p.add_argument("--data-root", default="data",
+                   help="torchvision dataset root; downloaded there if missing and online")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    p.add_argument("--out", default=None, help="output file (default: the registry's file in weights/)")
+    return p
+
+
+def setup(args: argparse.Namespace) -> torch.device:
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def provenance(args: argparse.Namespace, device: torch.device) -> dict:
+    """Metadata every checkpoint carries: how it was made and on what."""
+    return {
+        "training_command": "python -m " + " ".join(
+            [sys.modules["__main__"].__spec__.name] + [shlex.quote(a) for a in sys.argv[1:]]),
+        "seed": args.seed,
+        "torch_version": torch.__version__,
+        "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
+        "trained_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
