@@ -1,4 +1,8 @@
-"""Screenshot the running app's tabs in headless Chromium: python bench/screenshot.py URL OUT_DIR"""
+"""Use the running app in headless Chromium and screenshot each step: python bench/screenshot.py URL OUT_DIR
+
+Tab 1: initial view, after clicking a manifold cell. Tab 2: after drawing a '7' and encoding it, after
+picking two test images as A and B (the walk). Prints what it checked; the PNGs are for a person to look at.
+"""
 from __future__ import annotations
 
 import shutil
@@ -8,29 +12,58 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 
+def slider_values(page) -> list[str]:
+    return [page.get_by_label(n, exact=True).first.input_value() for n in ("z1", "z2")]
+
+
 def main(url: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"),
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         page.wait_for_selector("text=Latent explorer", timeout=30_000)
         page.wait_for_timeout(1500)
-        page.screenshot(path=str(out / "explorer.png"), full_page=True)
-        # drag-free check: click a manifold cell (top-right area) and see sliders move
+        page.screenshot(path=str(out / "explorer.png"))
         manifold = page.locator(".pixelated img").nth(1)
         box = manifold.bounding_box()
-        page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
+        page.mouse.click(box["x"] + box["width"] * 0.12, box["y"] + box["height"] * 0.85)
         page.wait_for_timeout(1500)
-        page.screenshot(path=str(out / "explorer-clicked.png"), full_page=True)
+        print("sliders after clicking the manifold's lower-left area:", slider_values(page))
+        page.screenshot(path=str(out / "explorer-clicked.png"))
+
         page.get_by_role("tab", name="Latent map").click()
+        page.wait_for_timeout(2000)
+        page.get_by_role("button", name="Brush").first.click()
+        canvas = page.locator("canvas").last
+        b = canvas.bounding_box()
+        cx, cy = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+        stroke = [(-50, -70), (50, -70), (-10, 80)]            # a '7': top bar, then the diagonal
+        page.mouse.move(cx + stroke[0][0], cy + stroke[0][1])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for i in range(1, 16):
+                page.mouse.move(cx + x0 + (x1 - x0) * i / 15, cy + y0 + (y1 - y0) * i / 15)
+        page.mouse.up()
+        page.get_by_role("button", name="Encode drawing").click()
         page.wait_for_timeout(2500)
+        print("after encoding the drawing, sliders:", slider_values(page))
+        page.get_by_role("button", name="Set as A").click()
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(out / "map-drawing.png"), full_page=True)
+
         page.get_by_role("tab", name="Pick a test image").click()
-        page.wait_for_timeout(500)
-        page.locator(".pixelated button").nth(5).click()
+        page.wait_for_timeout(800)
+        thumbs = page.locator(".pixelated .thumbnail-item, .pixelated button.thumbnail-item")
+        if thumbs.count() == 0:
+            thumbs = page.locator(".pixelated button:has(img)")
+        print("gallery thumbnails:", thumbs.count())
+        thumbs.nth(thumbs.count() - 2).click()      # an image of the last class
+        page.wait_for_timeout(2000)
+        page.get_by_role("button", name="Set as B").click()
         page.wait_for_timeout(2500)
-        page.screenshot(path=str(out / "map.png"), full_page=True)
+        page.screenshot(path=str(out / "map-walk.png"), full_page=True)
         browser.close()
 
 

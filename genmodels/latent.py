@@ -8,10 +8,31 @@ import torch
 from .vae import VAE
 
 
+_NORMAL = torch.distributions.Normal(0.0, 1.0)
+
+
+def grid_axis(radius: float, n: int) -> torch.Tensor:
+    """n latent values from -radius to radius at evenly spaced prior probabilities: Φ⁻¹ of a linear
+    ramp between Φ(-radius) and Φ(radius). Each cell then holds equal N(0, 1) mass, so the grid is finer
+    near the origin, where the codes are (the manifold figure of Kingma & Welling, 2014)."""
+    lo = _NORMAL.cdf(torch.tensor(-float(radius), dtype=torch.float64))
+    p = torch.linspace(float(lo), float(1 - lo), n, dtype=torch.float64)
+    axis = _NORMAL.icdf(p)
+    axis[0], axis[-1] = -radius, radius
+    return axis.float()
+
+
+def axis_position(value: float, radius: float, n: int) -> float:
+    """Fractional index (0 … n-1) of a latent value along grid_axis(radius, n); the inverse of indexing it."""
+    lo = float(_NORMAL.cdf(torch.tensor(-float(radius), dtype=torch.float64)))
+    p = float(_NORMAL.cdf(torch.tensor(float(value), dtype=torch.float64)))
+    return min(max((p - lo) / (1 - 2 * lo), 0.0), 1.0) * (n - 1)
+
+
 def grid_coordinates(radius: float, n: int) -> torch.Tensor:
-    """n×n×2 latent points covering [-radius, radius]²; row 0 is the top (largest z2), column 0 the left
-    (smallest z1), so the grid reads like a plot."""
-    axis = torch.linspace(-radius, radius, n)
+    """n×n×2 latent points covering [-radius, radius]² on the equal-probability grid; row 0 is the top
+    (largest z2), column 0 the left (smallest z1), so the grid reads like a plot."""
+    axis = grid_axis(radius, n)
     z2, z1 = torch.meshgrid(axis.flip(0), axis, indexing="ij")
     return torch.stack([z1, z2], dim=-1)
 
@@ -24,16 +45,15 @@ def decode_grid(vae: VAE, radius: float, n: int) -> torch.Tensor:
 
 def grid_cell(z1: float, z2: float, radius: float, n: int) -> tuple[int, int]:
     """(row, column) of the grid cell nearest to (z1, z2)."""
-    step = 2 * radius / (n - 1)
-    col = round((z1 + radius) / step)
-    row = round((radius - z2) / step)
-    return min(max(row, 0), n - 1), min(max(col, 0), n - 1)
+    col = round(axis_position(z1, radius, n))
+    row = n - 1 - round(axis_position(z2, radius, n))
+    return row, col
 
 
 def cell_latent(row: int, col: int, radius: float, n: int) -> tuple[float, float]:
     """The latent point at a grid cell (inverse of grid_cell)."""
-    step = 2 * radius / (n - 1)
-    return -radius + col * step, radius - row * step
+    axis = grid_axis(radius, n)
+    return float(axis[col]), float(axis[n - 1 - row])
 
 
 def interpolation_path(z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> torch.Tensor:

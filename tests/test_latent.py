@@ -21,6 +21,17 @@ def test_cell_round_trip(row, col):
     assert torch.allclose(latent.grid_coordinates(3.5, 15)[row, col], torch.tensor([z1, z2]), atol=1e-6)
 
 
+def test_grid_cells_hold_equal_prior_mass():
+    axis = latent.grid_axis(3.0, 9)
+    normal = torch.distributions.Normal(0.0, 1.0)
+    mass = normal.cdf(axis[1:]) - normal.cdf(axis[:-1])
+    assert axis[0] == -3.0 and axis[-1] == 3.0 and axis[4].abs() < 1e-6
+    assert torch.allclose(mass, mass.mean().expand_as(mass), rtol=1e-4)
+    assert axis[5] - axis[4] < axis[8] - axis[7]          # finer near the origin
+    for i, v in enumerate(axis.tolist()):
+        assert latent.axis_position(v, 3.0, 9) == pytest.approx(i, abs=1e-4)
+
+
 def test_grid_cell_clamps_outside_points():
     assert latent.grid_cell(100.0, -100.0, 3.0, 9) == (8, 8)
 

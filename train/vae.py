@@ -14,7 +14,7 @@ from genmodels import build_model
 from genmodels.data import load_split
 from genmodels.metrics import encode_all, knn_accuracy, vae_negative_elbo
 from genmodels.vae import negative_elbo
-from genmodels.weights import EXTRA_PREFIX, entry, save_weights
+from genmodels.weights import EXTRA_PREFIX, entry, read_weights, save_weights, split_extras
 
 from .common import base_parser, provenance, setup
 
@@ -24,6 +24,8 @@ def main() -> None:
     p.add_argument("--channels", type=int, default=32)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--warmup-epochs", type=float, default=1.0, help="KL weight ramps 0→1 over this many epochs")
+    p.add_argument("--resume", default=None,
+                   help="continue from this checkpoint's weights (a fresh LR schedule; no KL warm-up)")
     args = p.parse_args()
     device = setup(args)
     epochs = args.epochs or 30
@@ -31,7 +33,16 @@ def main() -> None:
 
     train_x, train_y = load_split(args.dataset, train=True, root=args.data_root)
     test_x, test_y = load_split(args.dataset, train=False, root=args.data_root)
-    model = build_model("vae", {"channels": args.channels, "hidden": args.hidden}).to(device)
+    model = build_model("vae", {"channels": args.channels, "hidden": args.hidden})
+    previous_epochs, previous_commands = 0, []
+    if args.resume:
+        tensors, meta = read_weights(args.resume, "python -m train.vae --dataset " + args.dataset)
+        model = build_model("vae", meta["config"])
+        model.load_state_dict(split_extras(tensors)[0])
+        previous_epochs = meta["epochs"]
+        previous_commands = meta.get("previous_commands", []) + [meta["training_command"]]
+        args.warmup_epochs = 0
+    model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps_per_epoch = len(train_x) // args.batch_size
     total_steps = epochs * steps_per_epoch
@@ -74,7 +85,8 @@ def main() -> None:
     tensors[EXTRA_PREFIX + "test_labels"] = test_y.to(torch.uint8)
     metrics = {"test_neg_elbo": round(test["neg_elbo"], 2), "test_reconstruction": round(test["reconstruction"], 2),
                "test_kl": round(test["kl"], 2), "knn5_accuracy": round(knn, 4)}
-    meta = {"kind": "vae", "dataset": args.dataset, "config": model.config_dict(), "epochs": epochs,
+    meta = {"kind": "vae", "dataset": args.dataset, "config": model.config_dict(),
+            "epochs": previous_epochs + epochs, **({"previous_commands": previous_commands} if args.resume else {}),
             "batch_size": args.batch_size, "lr": lr, "metrics": metrics, **provenance(args, device)}
     save_weights(out, tensors, meta)
     print(f"saved {out}: {metrics}")

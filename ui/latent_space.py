@@ -43,10 +43,9 @@ class LatentSpace:
         row, col = latent.grid_cell(z1, z2, self.radius, GRID_N)
         draw.rectangle([col * cell, row * cell, (col + 1) * cell - 1, (row + 1) * cell - 1],
                        outline=(230, 40, 40), width=2)
-        # exact position: cell centres sit at -radius + k·step, so map linearly between first and last centre
-        span = (GRID_N - 1) * cell
-        x = cell / 2 + (z1 + self.radius) / (2 * self.radius) * span
-        y = cell / 2 + (self.radius - z2) / (2 * self.radius) * span
+        # exact position, on the grid's own (equal-probability) scale
+        x = cell / 2 + latent.axis_position(z1, self.radius, GRID_N) * cell
+        y = cell / 2 + (GRID_N - 1 - latent.axis_position(z2, self.radius, GRID_N)) * cell
         r = 5
         draw.ellipse([x - r, y - r, x + r, y + r], fill=(230, 40, 40), outline=(255, 255, 255))
         return img

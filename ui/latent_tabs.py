@@ -176,8 +176,8 @@ def build() -> None:
                                  interactive=False, buttons=["download"], elem_classes="pixelated")
                 guess = gr.Label(probs0, label="The evaluation classifier says", num_top_classes=3)
             with gr.Column(scale=3):
-                manifold = gr.Image(manifold0, label="Manifold: the decoder over the sliders' range "
-                                    "(click a cell to go there)", format="png", interactive=False,
+                manifold = gr.Image(manifold0, label="Manifold: the decoder over the sliders' range, each cell an "
+                                    "equal share of the prior N(0, I), so finer near the centre (click a cell to go there)", format="png", interactive=False,
                                     buttons=["download", "fullscreen"], elem_classes="pixelated")
 
     with gr.Tab("Latent map", id="map") as map_tab:
@@ -189,7 +189,7 @@ def build() -> None:
                 plot = gr.Plot(label="Latent map")
             with gr.Column(scale=2, min_width=320):
                 with gr.Tab("Draw"):
-                    sketch = gr.Sketchpad(label="Draw a digit or a piece of clothing", type="numpy",
+                    sketch = gr.Sketchpad(label="Draw a digit or a garment: pick the brush on the left, then draw", type="numpy",
                                           image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
                                           brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
                                           layers=False, height=330)
@@ -199,9 +199,9 @@ def build() -> None:
                                          height=300, allow_preview=False, elem_classes="pixelated")
                 info = gr.Markdown()
                 with gr.Row():
-                    seen = gr.Image(label="What the encoder sees", height=170, interactive=False,
+                    seen = gr.Image(label="What the encoder sees", height=220, interactive=False,
                                     elem_classes="pixelated")
-                    recon = gr.Image(label="Decoded from μ", height=170, interactive=False,
+                    recon = gr.Image(label="Decoded from μ", height=220, interactive=False,
                                      elem_classes="pixelated")
                 gr.Markdown("**Walk between two points**: encode one, *Set as A*; encode another, *Set as B*.")
                 with gr.Row():
