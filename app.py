@@ -6,7 +6,6 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # no phoning home; works offline
 
 import gradio as gr  # noqa: E402
-import torch  # noqa: E402
 
 from ui import latent_tabs  # noqa: E402
 
@@ -17,7 +16,6 @@ TITLE = "genmodels: play with generative models"
 
 
 def build_app() -> gr.Blocks:
-    torch.set_grad_enabled(False)
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\nEvery tab is a small model you can poke at; each says what it shows and why.")
         with gr.Tabs():

@@ -1,5 +1,5 @@
 """The launched app, through gradio_client, and the tab handlers as plain functions."""
-import json
+import base64
 import math
 
 import httpx
@@ -78,6 +78,14 @@ def test_manifold_click_moves_to_the_cell_under_the_pointer():
     assert sum(probs.values()) == pytest.approx(1.0, abs=1e-4)
 
 
+def n_points(trace) -> int:
+    """Points in a plotly trace; numpy data is stored as a base64 typed array ({'dtype', 'bdata'})."""
+    x = trace.x
+    if isinstance(x, dict):
+        return len(np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]))
+    return len(x)
+
+
 def sketch_value(draw):
     img = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
     draw(ImageDraw.Draw(img))
@@ -91,7 +99,7 @@ def test_encode_drawing_places_it_on_the_map_and_moves_sliders():
                         pytest.approx(float(encoded["mu"][1]), abs=0.01))
     names = [t.name for t in fig.data]
     assert "±2σ posterior" in names and "sliders (z1, z2)" in names and names[:10] == list("0123456789")
-    assert sum(len(t.x) for t in fig.data[:10]) == 10_000
+    assert sum(n_points(t) for t in fig.data[:10]) == 10_000
     # a drawn '1' should decode to something the classifier calls a 1
     probs = get_space("mnist").class_probabilities(get_space("mnist").vae.decode(encoded["mu"][None]))
     assert max(probs, key=probs.get) == "1"
@@ -121,3 +129,13 @@ def test_api_lists_decode_with_three_parameters(app_client):
     client, _ = app_client
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert [p["parameter_name"] for p in api["/decode"]["parameters"]] == ["dataset", "z1", "z2"]
+
+
+def test_switching_dataset_redraws_everything_and_forgets_old_encodings():
+    out = latent_tabs.switch_dataset("fashion", 0.5, -0.5)
+    assert out[0] == out[1] == "fashion"
+    digit, manifold, probs = out[2], out[3], out[4]
+    assert digit.size == (280, 280) and set(probs) == set(get_space("fashion").classes)
+    assert len(out[5]) == 10 * latent_tabs.GALLERY_PER_CLASS
+    assert [t.name for t in out[6].data][:10] == list(get_space("fashion").classes)
+    assert all(v is None for v in out[7:])
