@@ -13,7 +13,8 @@ from playwright.sync_api import sync_playwright
 
 
 def slider_values(page) -> list[str]:
-    return [page.get_by_label(n, exact=True).first.input_value() for n in ("z1", "z2")]
+    boxes = page.locator("input[type=number]")      # z1 and z2 are the first two number boxes
+    return [boxes.nth(0).input_value(), boxes.nth(1).input_value()]
 
 
 def main(url: str, out: Path) -> None:

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torchvision
 from safetensors.torch import load_file
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -15,16 +14,22 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 class DatasetInfo:
     key: str
     title: str
-    torchvision_class: type
+    torchvision_name: str         # class in torchvision.datasets
     classes: tuple[str, ...]
+
+    def torchvision_dataset(self, **kwargs):
+        """The torchvision dataset object (torchvision is imported here, not at start-up: it costs ~1.3 s)."""
+        import torchvision.datasets
+
+        return getattr(torchvision.datasets, self.torchvision_name)(**kwargs)
 
 
 DATASETS: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo("mnist", "MNIST", torchvision.datasets.MNIST, tuple(str(d) for d in range(10))),
+    "mnist": DatasetInfo("mnist", "MNIST", "MNIST", tuple(str(d) for d in range(10))),
     "fashion": DatasetInfo(
         "fashion",
         "Fashion-MNIST",
-        torchvision.datasets.FashionMNIST,
+        "FashionMNIST",
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
     ),
@@ -45,7 +50,7 @@ def load_split(dataset: str, train: bool, root: str | Path = "data", download: b
     """The whole split as tensors: images float N×1×28×28 in [0,1] and labels int64 N."""
     info = DATASETS[canonical_dataset(dataset)]
     try:
-        ds = info.torchvision_class(root=str(root), train=train, download=download)
+        ds = info.torchvision_dataset(root=str(root), train=train, download=download)
     except RuntimeError as err:  # torchvision: "Dataset not found. You can use download=True ..."
         raise RuntimeError(
             f"{info.title} not found under {root!r} and could not be downloaded ({err}). "

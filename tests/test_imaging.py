@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from genmodels.imaging import MAX_INPUT_PIXELS, grid_pil, mnistify, to_pil
+from genmodels.imaging import MAX_INPUT_PIXELS, grid_pil, make_grid, mnistify, to_pil
 
 
 def drawing(mode="RGBA", size=(280, 280), box=(120, 40, 150, 240), background=(0, 0, 0, 0), ink=(0, 0, 0, 255)):
@@ -89,3 +89,23 @@ def test_to_pil_and_grid_are_crisp_upscales():
     assert (a[30:40, 40:50] == 255).all() and a[29, 40] == 0 and a[30, 39] == 0   # hard edges, no blur
     g = grid_pil(torch.rand(6, 1, 28, 28), nrow=3, scale=2)
     assert g.size == (3 * 56, 2 * 56)
+
+
+@pytest.mark.parametrize("n,nrow,padding", [(6, 3, 0), (7, 3, 2), (1, 4, 1), (10, 10, 2)])
+def test_make_grid_matches_torchvision(n, nrow, padding):
+    import torchvision.utils
+
+    x = torch.rand(n, 1, 28, 28)
+    ours = make_grid(x, nrow=nrow, padding=padding, pad_value=0.5)
+    theirs = torchvision.utils.make_grid(x, nrow=nrow, padding=padding, pad_value=0.5)[:1]
+    assert torch.equal(ours, theirs)
+
+
+def test_app_start_up_does_not_import_torchvision():
+    import subprocess
+    import sys
+
+    code = "import sys, app; print('torchvision' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=str(__import__('pathlib').Path(__file__).resolve().parent.parent))
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]

@@ -34,7 +34,7 @@ def main() -> None:
 
     augment = v2.Compose([v2.ToImage(), v2.RandomAffine(degrees=8, translate=(0.08, 0.08)),
                           v2.ToDtype(torch.float32, scale=True)])
-    train_set = info.torchvision_class(args.data_root, train=True, download=True, transform=augment)
+    train_set = info.torchvision_dataset(root=args.data_root, train=True, download=True, transform=augment)
     loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, drop_last=True)
     test_x, test_y = load_split(args.dataset, train=False, root=args.data_root)
 

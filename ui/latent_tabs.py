@@ -75,19 +75,17 @@ def manifold_click(dataset: str, evt: gr.SelectData) -> tuple[float, float]:
     return round(z1, 2), round(z2, 2)
 
 
+def _gallery_samples(space: LatentSpace) -> list[int]:
+    """Indices into the shipped sample of the images the gallery shows: the first few of each class."""
+    return torch.cat([torch.nonzero(space.sample_labels == c).flatten()[:GALLERY_PER_CLASS]
+                      for c in range(len(space.classes))]).tolist()
+
+
 def gallery_items(dataset: str) -> list[tuple[Image.Image, str]]:
     space = _space(dataset)
-    items = []
-    for c, name in enumerate(space.classes):
-        picks = torch.nonzero(space.sample_labels == c).flatten()[:GALLERY_PER_CLASS]
-        items += [(to_pil(space.sample_images[i], 4), f"{name} · test #{int(space.sample_indices[i])}")
-                  for i in picks.tolist()]
-    return items
-
-
-def _gallery_index_to_sample(space: LatentSpace, index: int) -> int:
-    per_class = [torch.nonzero(space.sample_labels == c).flatten()[:GALLERY_PER_CLASS] for c in range(10)]
-    return int(torch.cat(per_class)[index])
+    return [(to_pil(space.sample_images[i], 4),
+             f"{space.classes[int(space.sample_labels[i])]} · test #{int(space.sample_indices[i])}")
+            for i in _gallery_samples(space)]
 
 
 @torch.no_grad()
@@ -120,7 +118,7 @@ def encode_drawing(dataset: str, sketch: dict | None):
 def encode_sample(dataset: str, evt: gr.SelectData):
     """Encode the test image picked in the gallery."""
     space = _space(dataset)
-    i = _gallery_index_to_sample(space, evt.index)
+    i = _gallery_samples(space)[evt.index]
     name = f"test #{int(space.sample_indices[i])} ({space.classes[int(space.sample_labels[i])]})"
     out = _encode(space, space.sample_images[i], name)
     return (*out, latent_map_figure(space, (out[4], out[5]), out[0]))
