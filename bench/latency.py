@@ -63,6 +63,49 @@ def timed_calls(client, n: int, seed: int) -> list[float]:
     return out
 
 
+class HttpClient:
+    """The app's HTTP API without gradio_client: POST the call, read its result stream (what a browser does),
+    then fetch the PNG. gradio_client polls for results every 50 ms, which dominates its figures."""
+
+    def __init__(self, url: str):
+        self.url, self.http = url, httpx.Client(timeout=30)
+
+    def predict(self, *data, api_name: str) -> bytes:
+        call = f"{self.url}gradio_api/call{api_name}"
+        event_id = self.http.post(call, json={"data": list(data)}).json()["event_id"]
+        stream = self.http.get(f"{call}/{event_id}").text
+        if "event: complete" not in stream:
+            raise RuntimeError(stream[-500:])
+        payload = json.loads(stream.split("event: complete\ndata: ", 1)[1].splitlines()[0])
+        return self.http.get(payload[0]["url"]).content
+
+
+def concurrent_calls(make_client, n_clients: int, per_client: int) -> tuple[list[float], float]:
+    clients = [make_client() for _ in range(n_clients)]
+    results: list[list[float]] = [[] for _ in clients]
+    barrier = threading.Barrier(n_clients)
+
+    def run(i: int) -> None:
+        timed_calls(clients[i], 5, 100 + i)
+        barrier.wait()
+        results[i] = timed_calls(clients[i], per_client, 200 + i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [x for r in results for x in r], time.perf_counter() - t0
+
+
+def summary(xs: list[float], wall: float | None = None) -> dict:
+    out = {"p50": round(pct(xs, 0.5), 1), "p95": round(pct(xs, 0.95), 1), "n": len(xs)}
+    if wall:
+        out["throughput_per_s"] = round(len(xs) / wall, 1)
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--calls", type=int, default=300)
@@ -83,28 +126,15 @@ def main() -> None:
     proc, _ = start_app(port)
     try:
         url = f"http://127.0.0.1:{port}/"
-        client = Client(url, verbose=False)
-        timed_calls(client, 20, 0)                       # warm-up
-        alone = timed_calls(client, args.calls, 1)
-
-        clients = [Client(url, verbose=False) for _ in range(args.clients)]
         per = max(1, args.calls // args.clients)
-        results: list[list[float]] = [[] for _ in clients]
-        barrier = threading.Barrier(len(clients))
-
-        def run(i: int) -> None:
-            timed_calls(clients[i], 5, 100 + i)
-            barrier.wait()
-            results[i] = timed_calls(clients[i], per, 200 + i)
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t0
-        together = [x for r in results for x in r]
+        res = {}
+        for name, make in (("gradio_client", lambda: Client(url, verbose=False)),
+                           ("http", lambda: HttpClient(url))):
+            client = make()
+            timed_calls(client, 20, 0)                   # warm-up
+            res[f"{name}_alone_ms"] = summary(timed_calls(client, args.calls, 1))
+            together, wall = concurrent_calls(make, args.clients, per)
+            res[f"{name}_{args.clients}_clients_ms"] = summary(together, wall)
     finally:
         proc.terminate()
         proc.wait()
@@ -128,9 +158,7 @@ def main() -> None:
 
     res = {
         "cold_start_s": {"median": round(statistics.median(colds), 2), "all": [round(c, 2) for c in colds]},
-        "alone_ms": {"p50": round(pct(alone, 0.5), 1), "p95": round(pct(alone, 0.95), 1), "n": len(alone)},
-        f"{args.clients}_clients_ms": {"p50": round(pct(together, 0.5), 1), "p95": round(pct(together, 0.95), 1),
-                                       "n": len(together), "throughput_per_s": round(len(together) / wall, 1)},
+        **res,
         "decode_model_ms": {"p50": round(pct(model_ms, 0.5), 2), "p95": round(pct(model_ms, 0.95), 2)},
         "decode_function_ms": {"p50": round(pct(fn_ms, 0.5), 2), "p95": round(pct(fn_ms, 0.95), 2)},
     }
