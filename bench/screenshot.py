@@ -2,6 +2,8 @@
 
 Tab 1: initial view, after clicking a manifold cell. Tab 2: after drawing a '7' and encoding it, after
 picking two test images as A and B (the walk). Prints what it checked; the PNGs are for a person to look at.
+Needs `pip install playwright` and a Chromium on PATH (Debian: `apt-get install chromium`); it uses that
+browser, not one Playwright downloads.
 """
 from __future__ import annotations
 
