@@ -79,10 +79,10 @@ def mnistify(image: Image.Image | np.ndarray, threshold: float = 0.15) -> torch.
     gray = _to_grayscale_on_white(image)
     gray.thumbnail((WORK_SIZE, WORK_SIZE), Image.BILINEAR)
     a = np.asarray(gray, dtype=np.float32) / 255.0
-    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
-    if np.median(border) > 0.5:                     # light background: invert to MNIST's white-on-black
-        a = 1.0 - a
-    a = a - np.median(border if np.median(border) <= 0.5 else 1.0 - border)
+    background = float(np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])))
+    if background > 0.5:                            # light background: invert to MNIST's white-on-black
+        a, background = 1.0 - a, 1.0 - background
+    a = a - background
     a = np.clip(a / max(a.max(), 1e-6), 0, 1)
     mask = a > threshold
     if not mask.any():

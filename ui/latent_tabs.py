@@ -37,29 +37,30 @@ def _space(dataset: str) -> LatentSpace:
         raise gr.Error(str(err)) from None
 
 
-def decode(dataset: str, z1: float, z2: float) -> Image.Image:
-    """Decode the latent point (z1, z2) with the dataset's 2-D VAE into a 280×280 grayscale image."""
+def _decode(dataset: str, z1: float, z2: float) -> tuple[LatentSpace, torch.Tensor]:
+    """The dataset's latent space and the 1×28×28 image decoded at (z1, z2); bad input → gr.Error."""
     space = _space(dataset)
     try:
-        x = latent.decode_point(space.vae, z1, z2)
+        return space, latent.decode_point(space.vae, z1, z2)
     except ValueError as err:
         raise gr.Error(str(err)) from None
-    return to_pil(x, DIGIT_SCALE)
+
+
+def decode(dataset: str, z1: float, z2: float) -> Image.Image:
+    """Decode the latent point (z1, z2) with the dataset's 2-D VAE into a 280×280 grayscale image."""
+    return to_pil(_decode(dataset, z1, z2)[1], DIGIT_SCALE)
+
+
+def inspect(dataset: str, z1: float, z2: float) -> tuple[Image.Image, dict[str, float]]:
+    """The manifold with the point marked, and the classifier's opinion of the decoded image."""
+    space, x = _decode(dataset, z1, z2)
+    return space.manifold_with_marker(z1, z2), space.class_probabilities(x)
 
 
 def view(dataset: str, z1: float, z2: float) -> tuple[Image.Image, Image.Image, dict[str, float]]:
     """Everything tab 1 shows for a point: decoded image, manifold with marker, classifier's opinion."""
-    space = _space(dataset)
-    try:
-        x = latent.decode_point(space.vae, z1, z2)
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
+    space, x = _decode(dataset, z1, z2)
     return to_pil(x, DIGIT_SCALE), space.manifold_with_marker(z1, z2), space.class_probabilities(x)
-
-
-def inspect(dataset: str, z1: float, z2: float) -> tuple[Image.Image, dict[str, float]]:
-    _, manifold, probs = view(dataset, z1, z2)
-    return manifold, probs
 
 
 def random_point() -> tuple[float, float]:
@@ -98,7 +99,7 @@ def _encode(space: LatentSpace, x: torch.Tensor, name: str):
     info = (f"**{name}** → μ = ({mu[0]:.2f}, {mu[1]:.2f}), σ = ({sigma[0]:.2f}, {sigma[1]:.2f}). "
             "The sliders moved to μ; the right image is the decoder's reconstruction from μ.")
     z1, z2 = (round(float(v), 2) for v in mu.clamp(-slider_radius(), slider_radius()))
-    return encoded, to_pil(x, 6), to_pil(recon, 6), info, z1, z2
+    return encoded, to_pil(x, 6), to_pil(recon, 6), info, z1, z2, latent_map_figure(space, (z1, z2), encoded)
 
 
 def encode_drawing(dataset: str, sketch: dict | None):
@@ -111,8 +112,7 @@ def encode_drawing(dataset: str, sketch: dict | None):
         x = mnistify(np.asarray(composite))
     except ValueError as err:
         raise gr.Error(str(err)) from None
-    out = _encode(space, x, "your drawing")
-    return (*out, latent_map_figure(space, (out[4], out[5]), out[0]))
+    return _encode(space, x, "your drawing")
 
 
 def encode_sample(dataset: str, evt: gr.SelectData):
@@ -120,8 +120,7 @@ def encode_sample(dataset: str, evt: gr.SelectData):
     space = _space(dataset)
     i = _gallery_samples(space)[evt.index]
     name = f"test #{int(space.sample_indices[i])} ({space.classes[int(space.sample_labels[i])]})"
-    out = _encode(space, space.sample_images[i], name)
-    return (*out, latent_map_figure(space, (out[4], out[5]), out[0]))
+    return _encode(space, space.sample_images[i], name)
 
 
 def set_endpoint(encoded: dict | None) -> tuple[dict, Image.Image]:
