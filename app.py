@@ -7,7 +7,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # no phoning home; 
 
 import gradio as gr  # noqa: E402
 
-from ui import latent_tabs  # noqa: E402
+from ui import denoise_tab, latent_tabs, style_tab  # noqa: E402
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
@@ -20,6 +20,8 @@ def build_app() -> gr.Blocks:
         gr.Markdown(f"# {TITLE}\nEvery tab is a small model you can poke at; each says what it shows and why.")
         with gr.Tabs():
             latent_tabs.build()
+            denoise_tab.build(demo)
+            style_tab.build()
     demo.queue(default_concurrency_limit=1)
     return demo
 

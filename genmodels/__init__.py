@@ -6,12 +6,16 @@ from torch import nn
 
 from .classifier import Classifier, ClassifierConfig
 from .data import DATASETS, canonical_dataset
+from .restore import Denoiser, DenoiserConfig, SuperRes, SuperResConfig
 from .vae import VAE, VAEConfig
 from .weights import WeightsError, entry, load_weights, split_extras
 
 MODELS: dict[str, tuple[type[nn.Module], type]] = {
     "vae": (VAE, VAEConfig),
     "classifier": (Classifier, ClassifierConfig),
+    "denoiser": (Denoiser, DenoiserConfig),
+    "superres": (SuperRes, SuperResConfig),
+    "superres4": (SuperRes, SuperResConfig),
 }
 
 _cache: dict[tuple[str, str], nn.Module] = {}
@@ -53,5 +57,5 @@ def load_extras(kind: str, dataset: str) -> dict[str, torch.Tensor]:
     return split_extras(tensors)[1]
 
 
-__all__ = ["DATASETS", "VAE", "Classifier", "WeightsError", "build_model", "canonical_dataset",
+__all__ = ["DATASETS", "VAE", "Classifier", "Denoiser", "SuperRes", "WeightsError", "build_model", "canonical_dataset",
            "load_extras", "load_model"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from .vae import VAE, negative_elbo
 
@@ -44,3 +45,40 @@ def knn_accuracy(train_z: torch.Tensor, train_y: torch.Tensor, test_z: torch.Ten
         pred = torch.mode(votes, dim=1).values
         correct += (pred == test_y[i:i + batch]).sum().item()
     return correct / len(test_z)
+
+
+def psnr(x: torch.Tensor, y: torch.Tensor, peak: float = 1.0) -> torch.Tensor:
+    """Peak signal-to-noise ratio in dB per image (N×C×H×W → N); identical images give 100 dB, not ∞."""
+    mse = (x - y).pow(2).flatten(1).mean(1).clamp_min(1e-10)
+    return 10 * torch.log10(peak ** 2 / mse)
+
+
+def _gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    g = torch.exp(-(torch.arange(size, dtype=torch.float32) - size // 2) ** 2 / (2 * sigma ** 2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :])[None, None]
+
+
+def ssim(x: torch.Tensor, y: torch.Tensor, peak: float = 1.0) -> torch.Tensor:
+    """Structural similarity per image (N×1×H×W → N), as Wang et al. (2004) define it: 11×11 Gaussian
+    window (σ 1.5), K1 0.01, K2 0.03, averaged over the positions where the window fits (matches
+    skimage's structural_similarity with gaussian_weights=True, use_sample_covariance=False)."""
+    w = _gaussian_window().to(x)
+    c1, c2 = (0.01 * peak) ** 2, (0.03 * peak) ** 2
+    mu_x, mu_y = F.conv2d(x, w), F.conv2d(y, w)
+    sxx = F.conv2d(x * x, w) - mu_x ** 2
+    syy = F.conv2d(y * y, w) - mu_y ** 2
+    sxy = F.conv2d(x * y, w) - mu_x * mu_y
+    s = ((2 * mu_x * mu_y + c1) * (2 * sxy + c2)) / ((mu_x ** 2 + mu_y ** 2 + c1) * (sxx + syy + c2))
+    return s.flatten(1).mean(1)
+
+
+@torch.no_grad()
+def restoration_scores(restore, inputs: torch.Tensor, clean: torch.Tensor, batch: int = 2000) -> dict[str, float]:
+    """Mean PSNR (dB) and SSIM of restore(inputs) against the clean images, batched."""
+    p, s = [], []
+    for i in range(0, len(clean), batch):
+        out = restore(inputs[i:i + batch])
+        p.append(psnr(out, clean[i:i + batch]))
+        s.append(ssim(out, clean[i:i + batch]))
+    return {"psnr": torch.cat(p).mean().item(), "ssim": torch.cat(s).mean().item()}

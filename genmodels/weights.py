@@ -28,6 +28,7 @@ class WeightsEntry:
     dataset: str
     filename: str
     train_module: str
+    train_args: str = ""    # beyond --dataset, e.g. "--factor 4"
 
     @property
     def path(self) -> Path:
@@ -35,22 +36,41 @@ class WeightsEntry:
 
     @property
     def train_command(self) -> str:
-        return f"python -m {self.train_module} --dataset {self.dataset}"
+        extra = f" {self.train_args}" if self.train_args else ""
+        return f"python -m {self.train_module} --dataset {self.dataset}{extra}"
 
 
 def _entries() -> dict[tuple[str, str], WeightsEntry]:
     table = {
-        "vae": ("vae-{d}.safetensors", "train.vae"),
-        "classifier": ("classifier-{d}.safetensors", "train.classifier"),
+        "vae": ("vae-{d}.safetensors", "train.vae", ""),
+        "classifier": ("classifier-{d}.safetensors", "train.classifier", ""),
+        "denoiser": ("denoiser-{d}.safetensors", "train.denoise", ""),
+        "superres": ("superres-x2-{d}.safetensors", "train.superres", ""),
+        "superres4": ("superres-x4-{d}.safetensors", "train.superres", "--factor 4"),
     }
     return {
-        (kind, d): WeightsEntry(kind, d, name.format(d=d), module)
-        for kind, (name, module) in table.items()
+        (kind, d): WeightsEntry(kind, d, name.format(d=d), module, args)
+        for kind, (name, module, args) in table.items()
         for d in ("mnist", "fashion")
     }
 
 
 REGISTRY: dict[tuple[str, str], WeightsEntry] = _entries()
+
+
+@dataclass(frozen=True)
+class FixedWeights:
+    """A checkpoint that is converted, not trained: the ImageNet VGG16 convolutions style transfer uses."""
+    filename: str
+    train_command: str
+
+    @property
+    def path(self) -> Path:
+        return WEIGHTS_DIR / self.filename
+
+
+VGG_ENTRY = FixedWeights("vgg16-imagenet-conv1_1-conv5_1.safetensors",
+                         "python -m train.vgg16 --source ../shared/weights/vgg16-imagenet-features.safetensors")
 
 
 def entry(kind: str, dataset: str) -> WeightsEntry:

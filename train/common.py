@@ -44,3 +44,35 @@ def provenance(args: argparse.Namespace, device: torch.device) -> dict:
         "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
         "trained_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def fit_restorer(model: torch.nn.Module, degrade, train_x: torch.Tensor, *, epochs: int, lr: float,
+                 batch_size: int, device: torch.device, evaluate, seed: int) -> dict:
+    """Train an image-to-image model: each batch is degraded afresh by degrade(x, generator), the model
+    learns to give back the clean x (per-pixel binary cross-entropy). evaluate(model) → metrics each epoch."""
+    import torch.nn.functional as F
+    from tqdm import tqdm
+
+    model.to(device)
+    gen = torch.Generator(device).manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    steps = len(train_x) // batch_size
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps, pct_start=0.15)
+    metrics: dict = {}
+    for epoch in range(1, epochs + 1):
+        model.train()
+        perm = torch.randperm(len(train_x))
+        bar = tqdm(range(steps), desc=f"epoch {epoch}/{epochs}", leave=False)
+        for b in bar:
+            x = train_x[perm[b * batch_size:(b + 1) * batch_size]].to(device)
+            loss = F.binary_cross_entropy_with_logits(model.logits(degrade(x, gen)), x)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.set_postfix(loss=f"{loss.item():.4f}")
+        model.eval().cpu()
+        metrics = evaluate(model)
+        model.to(device)
+        print(f"epoch {epoch}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()), flush=True)
+    return metrics

@@ -1,0 +1,235 @@
+"""Style transfer speed and quality: python bench/style.py [--size 256] [--evals 300] [--skip-memory]
+
+1. Time to quality: the classic algorithm as the PyTorch tutorial writes it (below: shipped VGG16, content
+   conv4_2, style conv1_1…conv5_1, Gram / (C·H·W), content weight 1, style weight 10, L-BFGS with the
+   strong-Wolfe line search stepping a closure, 300 closure evaluations from the content image) against
+   genmodels.style.stylize with the same layers and weights, streaming its previews, in the same process on
+   the same images. Both are scored with the reference's float32 loss; the ratio is reference time /
+   engine time to reach the reference's final loss.
+2. The engine with its default settings: time to the first preview, the cost of previews, the 30 s frame.
+3. Peak RSS (a fresh process each) at 256 and 512 px.
+
+Writes bench/out/style-*.png (side by side, 30 s frame), style-curves.csv and style-curves.html.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from genmodels import style  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+IMAGES = ROOT / "examples" / "style"
+CONTENT, STYLE = IMAGES / "chelsea.jpg", IMAGES / "starry_night.jpg"
+CONTENT_LAYERS, STYLE_LAYERS = ["conv4_2"], ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+STYLE_WEIGHT, CONTENT_WEIGHT = 10.0, 1.0
+
+
+# ---------------------------------------------------------------- the reference (the tutorial's algorithm)
+
+def square(path: Path, size: int) -> torch.Tensor:
+    """The tutorial's loader: resize to size×size, [0,1] RGB, 1×3×H×W."""
+    img = style.load_image(str(path)).resize((size, size), resample=style.Image.BILINEAR)
+    return style.to_tensor(img, (size, size))
+
+
+class ReferenceLoss:
+    """Content and style losses as the tutorial defines them, on the shipped VGG16 (float32)."""
+
+    def __init__(self, vgg, content: torch.Tensor, style_img: torch.Tensor):
+        self.vgg = vgg
+        self.layers = CONTENT_LAYERS + STYLE_LAYERS
+        with torch.no_grad():
+            fc = vgg(style.caffe(content), self.layers)
+            fs = vgg(style.caffe(style_img), self.layers)
+        self.content_target = {n: fc[n] for n in CONTENT_LAYERS}
+        self.style_target = {n: self.gram(fs[n]) for n in STYLE_LAYERS}
+
+    @staticmethod
+    def gram(f: torch.Tensor) -> torch.Tensor:
+        a, b, c, d = f.size()
+        feats = f.view(a * b, c * d)
+        return torch.mm(feats, feats.t()).div(a * b * c * d)
+
+    def __call__(self, img: torch.Tensor) -> torch.Tensor:
+        f = self.vgg(style.caffe(img), self.layers)
+        c = sum(F.mse_loss(f[n], self.content_target[n]) for n in CONTENT_LAYERS)
+        s = sum(F.mse_loss(self.gram(f[n]), self.style_target[n]) for n in STYLE_LAYERS)
+        return CONTENT_WEIGHT * c + STYLE_WEIGHT * s
+
+
+def run_reference(size: int, evals: int) -> tuple[torch.Tensor, list[tuple[float, float]], ReferenceLoss]:
+    start = time.perf_counter()
+    vgg = style.load_vgg("cpu")
+    content, style_img = square(CONTENT, size), square(STYLE, size)
+    loss_fn = ReferenceLoss(vgg, content, style_img)
+    img = content.clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([img], line_search_fn="strong_wolfe")
+    curve, run = [], [0]
+    while run[0] <= evals:
+        def closure():
+            with torch.no_grad():
+                img.clamp_(0, 1)
+            opt.zero_grad()
+            loss = loss_fn(img)
+            loss.backward()
+            run[0] += 1
+            curve.append((time.perf_counter() - start, loss.item()))
+            return loss
+        opt.step(closure)
+    with torch.no_grad():
+        img.clamp_(0, 1)
+    return img.detach(), curve, loss_fn
+
+
+def true_loss(loss_fn: ReferenceLoss, pixels: torch.Tensor) -> float:
+    with torch.no_grad():
+        return loss_fn(pixels.clamp(0, 1)).item()
+
+
+def run_engine(size: int, steps: int, loss_fn: ReferenceLoss, **kwargs) -> tuple[list, list[float], style.Frame]:
+    """Stream the engine; the time spent scoring its frames with the reference loss is not counted."""
+    content = style.load_image(str(CONTENT)).resize((size, size), resample=style.Image.BILINEAR)
+    painting = style.load_image(str(STYLE)).resize((size, size), resample=style.Image.BILINEAR)
+    gen = style.stylize(content, painting, size=size, steps=steps, content_layers=CONTENT_LAYERS,
+                        style_layers=STYLE_LAYERS, content_weight=CONTENT_WEIGHT, style_weight=STYLE_WEIGHT,
+                        tv_weight=0.0, **kwargs)
+    engine_time, curve, preview_gaps = 0.0, [], []
+    last = 0.0
+    while True:
+        t = time.perf_counter()
+        try:
+            frame = next(gen)
+        except StopIteration:
+            break
+        engine_time += time.perf_counter() - t
+        preview_gaps.append(engine_time - last)
+        last = engine_time
+        curve.append((engine_time, true_loss(loss_fn, frame.pixels), frame.step))
+    return curve, preview_gaps, frame
+
+
+def time_to(curve: list, target: float) -> float | None:
+    return next((t for t, loss, *_ in curve if loss <= target), None)
+
+
+# ---------------------------------------------------------------- defaults, previews, memory
+
+def default_run(size: int, seconds: float, preview_seconds: float) -> dict:
+    """The engine with default settings for `seconds`: first preview time, the frame nearest 30 s."""
+    start = time.perf_counter()
+    gen = style.stylize(str(CONTENT), str(STYLE), size=size, steps=10_000, preview_seconds=preview_seconds)
+    first, n, frame30 = None, 0, None
+    for frame in gen:
+        now = time.perf_counter() - start
+        first = first or now
+        n += 1
+        if now <= 30.5:
+            frame30 = frame
+        if now >= seconds:
+            gen.close()
+            break
+    return {"first_preview_s": first, "frames": n, "steps": frame.step, "elapsed": now, "frame30": frame30}
+
+
+def peak_rss(size: int, steps: int) -> float:
+    """Peak resident memory (MiB) of a fresh process that runs `steps` steps at `size`."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from genmodels import style\n"
+            f"for f in style.stylize({str(CONTENT)!r}, {str(STYLE)!r}, size={size}, steps={steps}): pass\n"
+            "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--evals", type=int, default=300, help="the reference's closure evaluations")
+    p.add_argument("--repeats", type=int, default=1, help="runs of each side (median reported)")
+    p.add_argument("--skip-memory", action="store_true")
+    p.add_argument("--skip-defaults", action="store_true")
+    args = p.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, engine precision "
+          f"{style.default_precision('cpu')}", flush=True)
+
+    ratios, rows = [], {}
+    for r in range(args.repeats):
+        ref_img, ref_curve, loss_fn = run_reference(args.size, args.evals)
+        ref_final, ref_time = true_loss(loss_fn, ref_img), ref_curve[-1][0]
+        print(f"reference: {len(ref_curve)} evaluations, {ref_time:.1f} s, final loss {ref_final:.4g}", flush=True)
+        curve, gaps, frame = run_engine(args.size, 4 * args.evals, loss_fn)
+        t_eng = time_to(curve, ref_final)
+        ratio = ref_time / t_eng if t_eng else 0.0
+        ratios.append(ratio)
+        print(f"engine: reaches {ref_final:.4g} at {t_eng} s (ratio {ratio:.2f}); "
+              f"preview gaps median {statistics.median(gaps[1:-1] or gaps):.2f} s, "
+              f"final loss {curve[-1][1]:.4g} after {curve[-1][2]} passes", flush=True)
+        rows = {"ref": ref_curve, "engine": curve, "ref_img": ref_img, "frame": frame, "t_eng": t_eng}
+    print(f"\ntime-to-quality ratio (reference time / engine time): median {statistics.median(ratios):.2f} "
+          f"over {len(ratios)} run(s): {[round(x, 2) for x in ratios]}")
+
+    # pictures side by side: reference final, engine when it reached the reference's loss
+    ref_pil = style.to_pil(rows["ref_img"])
+    eng_pil = rows["frame"].image
+    side = style.Image.new("RGB", (2 * args.size + 8, args.size), "white")
+    side.paste(ref_pil, (0, 0))
+    side.paste(eng_pil.resize(ref_pil.size), (args.size + 8, 0))
+    side.save(OUT / "style-reference-vs-engine.png")
+    with open(OUT / "style-curves.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["who", "seconds", "loss"])
+        w.writerows([("reference", round(t, 3), loss) for t, loss in rows["ref"]])
+        w.writerows([("engine", round(t, 3), loss) for t, loss, _ in rows["engine"]])
+    import plotly.graph_objects as go
+    fig = go.Figure([go.Scatter(x=[t for t, _ in rows["ref"]], y=[v for _, v in rows["ref"]], name="reference"),
+                     go.Scatter(x=[t for t, *_ in rows["engine"]], y=[v for _, v, _ in rows["engine"]],
+                                name="engine (previews)", mode="lines+markers")])
+    fig.update_layout(xaxis_title="seconds", yaxis_title="total loss (reference's definition)", yaxis_type="log")
+    fig.write_html(OUT / "style-curves.html", include_plotlyjs="cdn")
+    print("loss at fixed times (reference | engine):")
+    for t in (5, 10, 20, 30, 45, 60, 90, 120):
+        ref_at = min((v for s, v in rows["ref"] if s <= t), default=None)
+        eng_at = min((v for s, v, _ in rows["engine"] if s <= t), default=None)
+        print(f"  {t:4d} s: {ref_at if ref_at is None else f'{ref_at:.4g}'} | "
+              f"{eng_at if eng_at is None else f'{eng_at:.4g}'}")
+
+    if not args.skip_defaults:
+        runs = [default_run(args.size, 32, 1.0) for _ in range(max(1, args.repeats))]
+        firsts = [r["first_preview_s"] for r in runs]
+        print(f"\ndefaults at {args.size} px: first preview median {statistics.median(firsts):.2f} s "
+              f"({[round(f, 2) for f in firsts]}); {runs[-1]['steps']} passes in {runs[-1]['elapsed']:.1f} s")
+        runs[-1]["frame30"].image.save(OUT / "style-30s.png")
+        # preview cost: the same number of passes with and without previews
+        n = 120
+        with_p, without = [], []
+        for _ in range(max(1, args.repeats)):
+            for store, every in ((with_p, 1.0), (without, 1e9)):
+                t = time.perf_counter()
+                for _f in style.stylize(str(CONTENT), str(STYLE), size=args.size, steps=n, preview_seconds=every):
+                    pass
+                store.append(time.perf_counter() - t)
+        cost = statistics.median(with_p) / statistics.median(without) - 1
+        print(f"previews cost: {n} passes take {statistics.median(with_p):.1f} s with previews every second, "
+              f"{statistics.median(without):.1f} s without: {100 * cost:+.1f}%")
+
+    if not args.skip_memory:
+        for size in (256, 512):
+            print(f"peak RSS, {size} px, 30 passes: {peak_rss(size, 30):.0f} MiB", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The noise models (and the downscaling) that the denoising tab, its training, tests and benchmarks share.
+
+Every function takes x: N×1×H×W in [0,1] and returns the same shape, clipped to [0,1]; a seed makes it
+deterministic. Kinds and what `level` means:
+
+- ``gaussian``: x + level·N(0, 1), i.e. level is the standard deviation σ.
+- ``salt_pepper``: a `level` fraction of the pixels, chosen at random, set to 0 or 1 (half each).
+- ``lesson``: the course's recipe, x + level·N(0.5, 0.3) — noise with mean 0.5·level, so it also
+  brightens the image (level 1 is the course's setting).
+- ``mask``: 4×4 blocks on the 7×7 block grid of a 28×28 image erased to 0; level is the erased area
+  fraction (rounded to whole blocks).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+KINDS = ("gaussian", "salt_pepper", "lesson", "mask")
+# The range each kind's level takes in the tab (and in blind training).
+LEVEL_MAX = {"gaussian": 1.0, "salt_pepper": 0.5, "lesson": 1.0, "mask": 0.5}
+KIND_TITLES = {"gaussian": "Gaussian (σ)", "salt_pepper": "Salt & pepper (fraction of pixels)",
+               "lesson": "The course's noise (x + level·N(0.5, 0.3))", "mask": "Erased blocks (area fraction)"}
+MASK_BLOCK = 4
+
+
+def check(kind: str, level: float) -> tuple[str, float]:
+    """Validate a noise kind and level; ValueError with a readable message otherwise."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown noise kind {kind!r}: choose one of {', '.join(KINDS)}.")
+    try:
+        level = float(level)
+    except (TypeError, ValueError):
+        raise ValueError(f"The noise level must be a number, got {level!r}.") from None
+    if not math.isfinite(level) or not 0.0 <= level <= LEVEL_MAX[kind]:
+        raise ValueError(f"The {kind} noise level must be between 0 and {LEVEL_MAX[kind]}, got {level}.")
+    return kind, level
+
+
+def _generator(seed: int | None, device: torch.device) -> torch.Generator | None:
+    if seed is None:
+        return None
+    return torch.Generator(device).manual_seed(int(seed))
+
+
+def _apply(x: torch.Tensor, kind: str, level: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
+    """Noise of one kind with a per-image level (N×1×1×1 tensor)."""
+    if kind == "gaussian":
+        return (x + level * torch.randn(x.shape, generator=gen, device=x.device)).clamp(0, 1)
+    if kind == "lesson":
+        noise = 0.5 + 0.3 * torch.randn(x.shape, generator=gen, device=x.device)
+        return (x + level * noise).clamp(0, 1)
+    if kind == "salt_pepper":
+        u = torch.rand(x.shape, generator=gen, device=x.device)
+        salt = torch.rand(x.shape, generator=gen, device=x.device) < 0.5
+        hit = u < level
+        return torch.where(hit, salt.to(x.dtype), x)
+    if kind == "mask":
+        n, _, h, w = x.shape
+        gh, gw = -(-h // MASK_BLOCK), -(-w // MASK_BLOCK)
+        # rank random keys per image; the `round(level·blocks)` lowest are erased: exactly that many blocks
+        keys = torch.rand((n, gh * gw), generator=gen, device=x.device)
+        ranks = keys.argsort(dim=1).argsort(dim=1)
+        erase = ranks < (level.reshape(n, 1) * gh * gw).round()
+        block_mask = erase.reshape(n, 1, gh, gw).to(x.dtype)
+        pixel_mask = F.interpolate(block_mask, scale_factor=MASK_BLOCK, mode="nearest")[:, :, :h, :w]
+        return x * (1 - pixel_mask)
+    raise ValueError(f"Unknown noise kind {kind!r}: choose one of {', '.join(KINDS)}.")
+
+
+def add_noise(x: torch.Tensor, kind: str, level: float, seed: int | None = None) -> torch.Tensor:
+    """Noisy copy of x (N×1×H×W in [0,1]); level 0 returns x unchanged; the same seed gives the same noise."""
+    kind, level = check(kind, level)
+    if level == 0:
+        return x.clone()
+    lv = torch.full((x.shape[0], 1, 1, 1), level, dtype=x.dtype, device=x.device)
+    return _apply(x, kind, lv, _generator(seed, x.device))
+
+
+def random_noise(x: torch.Tensor, gen: torch.Generator | None = None, clean_share: float = 0.05) -> torch.Tensor:
+    """Blind-training noise: each image gets a random kind and a random level over the tab's range
+    (a few stay clean so the model also learns to leave clean images alone)."""
+    n = x.shape[0]
+    kind_of = torch.randint(len(KINDS), (n,), generator=gen, device=x.device)
+    u = torch.rand((n, 1, 1, 1), generator=gen, device=x.device)
+    clean = torch.rand((n,), generator=gen, device=x.device) < clean_share
+    out = x.clone()
+    for i, kind in enumerate(KINDS):
+        sel = (kind_of == i) & ~clean
+        if sel.any():
+            out[sel] = _apply(x[sel], kind, u[sel] * LEVEL_MAX[kind], gen)
+    return out
+
+
+def downscale(x: torch.Tensor, factor: int) -> torch.Tensor:
+    """The low-resolution image super-resolution starts from: factor×factor averaging (average pooling)."""
+    if factor not in (2, 4):
+        raise ValueError(f"The downscaling factor must be 2 or 4, got {factor!r}.")
+    return F.avg_pool2d(x, factor)
+

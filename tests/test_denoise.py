@@ -1,0 +1,138 @@
+"""Denoising and super-resolution: models, tab functions, and the /denoise endpoint."""
+import io
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from gradio_client import handle_file
+from PIL import Image, ImageDraw
+
+import genmodels
+import gradio as gr
+from genmodels import noise
+from genmodels.data import load_sample
+from genmodels.metrics import psnr
+from genmodels.restore import Denoiser, DenoiserConfig, SuperRes, SuperResConfig
+from ui import denoise_tab
+
+
+def test_model_shapes_and_ranges():
+    x = torch.rand(3, 1, 28, 28)
+    assert Denoiser(DenoiserConfig(channels=8, code=4))(x).shape == (3, 1, 28, 28)
+    for factor in (2, 4):
+        sr = SuperRes(SuperResConfig(factor=factor, channels=8))
+        y = sr(noise.downscale(x, factor))
+        assert y.shape == (3, 1, 28, 28) and 0 <= y.min() and y.max() <= 1
+        with pytest.raises(ValueError, match=f"takes {28 // factor}×{28 // factor}"):
+            sr(x)
+
+
+@pytest.mark.parametrize("model,degrade", [
+    (Denoiser(DenoiserConfig(channels=8, code=4)), lambda x, g: noise.random_noise(x, g)),
+    (SuperRes(SuperResConfig(factor=2, channels=8)), lambda x, g: noise.downscale(x, 2)),
+])
+def test_a_few_training_steps_reduce_the_loss(model, degrade):
+    torch.manual_seed(0)
+    x = load_sample("mnist")[0][:32]
+    gen = torch.Generator().manual_seed(0)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(30):
+        loss = F.binary_cross_entropy_with_logits(model.logits(degrade(x, gen)), x)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
+
+
+def test_shipped_denoiser_beats_the_noise_and_the_median_filter():
+    x = load_sample("mnist")[0][:100]
+    dae = genmodels.load_model("denoiser", "mnist")
+    noisy = noise.add_noise(x, "gaussian", 0.5, seed=0)
+    assert psnr(dae(noisy), x).mean() > psnr(noisy, x).mean() + 8
+    sr = genmodels.load_model("superres", "mnist")
+    small = noise.downscale(x, 2)
+    from genmodels.restore import bicubic_upscale
+    assert psnr(sr(small), x).mean() > psnr(bicubic_upscale(small, 2), x).mean() + 2
+
+
+def test_denoise_tab_function_returns_scored_images():
+    *images, table, summary = denoise_tab.denoise("mnist", 3, None, "salt_pepper", 0.2, 7, "mnist")
+    assert [im.value is not None for im in images] == [True] * 4
+    assert images[0].label.startswith("Clean: test image #")
+    assert [row[0] for row in table][0] == "Noisy input" and len(table) == 3
+    noisy, denoised = table[0][1], table[1][1]
+    assert denoised > noisy and "dB" in images[2].label and "dB" in summary
+    again = denoise_tab.denoise("mnist", 3, None, "salt_pepper", 0.2, 7, "mnist")
+    assert again[4] == table                                       # same seed, same noise, same scores
+
+
+def _odd_images():
+    rgba = Image.new("RGBA", (300, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(rgba).ellipse((100, 40, 200, 160), outline=(20, 20, 20, 255), width=14)
+    yield "RGBA with transparency", rgba
+    cmyk = Image.new("CMYK", (64, 64), (0, 0, 0, 0))
+    ImageDraw.Draw(cmyk).rectangle((20, 10, 40, 54), fill=(0, 0, 0, 255))
+    yield "CMYK", cmyk
+    i16 = Image.fromarray((np.indices((50, 50))[1] * 1000).astype(np.uint16))
+    yield "16-bit gradient", i16
+    p = Image.new("P", (30, 30), 0)
+    ImageDraw.Draw(p).line((5, 5, 25, 25), fill=7, width=4)
+    yield "palette", p
+    yield "tiny", Image.new("L", (3, 2), 255).point(lambda v: 0 if v else 255)
+
+
+@pytest.mark.parametrize("name,img", list(_odd_images()), ids=[n for n, _ in _odd_images()])
+def test_uploads_of_odd_modes_and_sizes_become_valid_digits(name, img):
+    x, source = denoise_tab.source_image("mnist", 0, denoise_tab.shrink_upload(img))
+    assert source == "your image" and x.shape == (1, 1, 28, 28)
+    assert 0 <= x.min() and x.max() <= 1 and x.max() > 0.5
+
+
+@pytest.mark.parametrize("args,message", [
+    (("mnist", 500, None, "gaussian", 0.5, 0, "mnist"), "index must be a whole number from 0 to 499"),
+    (("mnist", 2.5, None, "gaussian", 0.5, 0, "mnist"), "index must be a whole number"),
+    (("mnist", 0, None, "gaussian", 1.5, 0, "mnist"), "between 0 and 1.0"),
+    (("mnist", 0, None, "speckle", 0.5, 0, "mnist"), "Unknown noise kind"),
+    (("mnist", 0, None, "gaussian", 0.5, -3, "mnist"), "seed must be a whole number"),
+    (("mnist", 0, None, "gaussian", 0.5, 0, "cifar"), "Unknown dataset"),
+    (("mnist", 0, Image.new("L", (40, 40), 255), "gaussian", 0.5, 0, "mnist"), "empty"),
+])
+def test_bad_values_are_clear_errors(args, message):
+    with pytest.raises(gr.Error, match=message):
+        denoise_tab.denoise(*args)
+
+
+def test_huge_upload_is_refused_before_decoding():
+    buf = io.BytesIO()
+    Image.new("L", (8000, 6000)).save(buf, "PNG")
+    with pytest.raises(gr.Error, match="too large"):
+        denoise_tab.shrink_upload(Image.open(buf))
+
+
+def test_superres_function_both_factors_and_models():
+    for factor in (2, 4):
+        images = denoise_tab.superres("fashion", 10, None, factor, "fashion")
+        assert images[0].label.startswith(f"Input {28 // factor}×{28 // factor}")
+        assert images[0].value.size == (28 * denoise_tab.SCALE,) * 2
+
+
+def test_denoise_endpoint_through_gradio_client(app_client, tmp_path):
+    client, _ = app_client
+    out = client.predict("mnist", 12, None, "gaussian", 0.5, 1, "mnist", api_name="/denoise")
+    clean, noisy, denoised, median, table, summary = out
+    sizes = {Image.open(p).size for p in (clean, noisy, denoised, median)}
+    assert sizes == {(28 * denoise_tab.SCALE,) * 2}
+    rows = {r[0]: r[1] for r in table["data"]}
+    assert rows["Denoised (MNIST autoencoder)"] > rows["Noisy input"] + 5
+    # an uploaded picture: a dark '1' on white, made MNIST-like
+    img = Image.new("RGB", (120, 160), "white")
+    ImageDraw.Draw(img).line([(60, 20), (60, 140)], fill="black", width=12)
+    path = tmp_path / "one.png"
+    img.save(path)
+    out = client.predict("mnist", 0, handle_file(str(path)), "mask", 0.25, 0, "fashion", api_name="/denoise")
+    assert "your image" in out[5]
+    with pytest.raises(Exception, match="between 0 and 0.5"):
+        client.predict("mnist", 0, None, "salt_pepper", 0.9, 0, "mnist", api_name="/denoise")

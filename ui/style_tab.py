@@ -1,0 +1,122 @@
+"""Tab 5: neural style transfer, streamed step by step from genmodels.style.stylize."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import gradio as gr
+import plotly.graph_objects as go
+import torch
+
+from genmodels import style
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
+CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]
+STYLE_EXAMPLES = ["starry_night.jpg", "auvers_van_gogh.jpg", "gravel.png"]
+ON_GPU = torch.cuda.is_available()
+MAX_SIZE = 1024 if ON_GPU else 512        # a 512 px run on a 2-core CPU already takes minutes
+DEFAULT_SIZE = 512 if ON_GPU else 256
+TERM_COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#444444"}
+
+TEXT = """
+**Neural style transfer** (Gatys et al.) starts from your photo and nudges its pixels, step by step, to lower two
+losses measured inside VGG16, a network trained to recognise objects. Press **Start** and watch it work.
+"""
+LOSS_TEXT = """
+**Content loss** compares what deep VGG layers (conv4_2) see in the two images: *which things are where*, so the cat
+stays a cat. **Style loss** compares Gram matrices: for each layer, how often every pair of feature channels fires
+together, averaged over the whole image. That keeps textures, strokes and colours but throws away *where* they are,
+which is why the painting's brushwork spreads over your photo. **Smoothness** (total variation) penalises
+pixel-to-pixel jumps. The curves show each term times its weight.
+"""
+
+
+def device_name() -> str:
+    if ON_GPU:
+        return f"GPU: {torch.cuda.get_device_name(0)}"
+    return f"CPU: {torch.get_num_threads()} threads, {style.default_precision('cpu')} convolutions"
+
+
+def loss_figure(history: list[tuple[int, dict[str, float]]]) -> go.Figure:
+    fig = go.Figure()
+    if history:
+        steps = [s for s, _ in history]
+        for term in history[-1][1]:
+            fig.add_trace(go.Scatter(x=steps, y=[max(h.get(term, 0.0), 1e-3) for _, h in history], name=term,
+                                     mode="lines+markers", line=dict(color=TERM_COLOURS.get(term),
+                                                                     dash="dot" if term == "total" else None)))
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="step (VGG passes)",
+                      yaxis_title="weighted loss", yaxis_type="log", legend=dict(orientation="h", y=1.12),
+                      uirevision="keep")
+    return fig
+
+
+def run(content: str | None, painting: str | None, strength: float, content_weight: float, smoothness: float,
+        size: float, steps: float, optimizer: str, init: str, preserve_colors: bool):
+    """Stream (current image, loss curves, status, before/after) while the optimisation runs."""
+    if content is None or painting is None:
+        raise gr.Error("Choose a photo and a painting first (upload them or click an example).")
+    for name, v in (("style strength", strength), ("content weight", content_weight), ("smoothness", smoothness),
+                    ("size", size), ("steps", steps)):
+        if v is None or not math.isfinite(float(v)):
+            raise gr.Error(f"The {name} must be a finite number, got {v!r}.")
+    try:
+        photo = style.load_image(content, max_side=2 * MAX_SIZE)
+        art = style.load_image(painting, max_side=2 * MAX_SIZE)
+        frames = style.stylize(photo, art, size=int(size), steps=int(steps), style_weight=10.0 ** float(strength),
+                               content_weight=float(content_weight), tv_weight=float(smoothness),
+                               optimizer=optimizer, init=init, preserve_colors=bool(preserve_colors))
+        history: list[tuple[int, dict[str, float]]] = []
+        for frame in frames:
+            history.append((frame.step, frame.losses))
+            rate = frame.step / max(frame.elapsed, 1e-6)
+            status = (f"**{'Done' if frame.final else 'Running'}**: step {frame.step} of {int(steps)} · "
+                      f"{rate:.1f} steps/s · {frame.elapsed:.1f} s · {device_name()} · "
+                      f"{frame.image.width}×{frame.image.height} px")
+            before_after = (photo.resize(frame.image.size), frame.image) if frame.final else gr.skip()
+            yield frame.image, loss_figure(history), status, before_after
+    except ValueError as err:
+        raise gr.Error(str(err)) from None
+
+
+def build() -> None:
+    """Lay out tab 5 inside the current gr.Blocks and wire its events."""
+    with gr.Tab("Style transfer", id="style"):
+        gr.Markdown(TEXT)
+        with gr.Row():
+            with gr.Column():
+                content = gr.Image(type="filepath", sources=["upload", "webcam", "clipboard"], label="Photo",
+                                   height=260)
+                gr.Examples([[str(EXAMPLES / f)] for f in CONTENT_EXAMPLES], content, label="Example photos")
+            with gr.Column():
+                painting = gr.Image(type="filepath", sources=["upload", "clipboard"], label="Painting (the style)",
+                                    height=260)
+                gr.Examples([[str(EXAMPLES / f)] for f in STYLE_EXAMPLES], painting, label="Example styles")
+            with gr.Column():
+                strength = gr.Slider(-1, 3, value=1, step=0.1, label="Style strength: log₁₀ of the style weight")
+                content_weight = gr.Slider(0, 10, value=1, step=0.1, label="Content weight")
+                smoothness = gr.Slider(0, 100, value=10, step=1, label="Smoothness (total-variation weight)")
+                size = gr.Slider(64, MAX_SIZE, value=DEFAULT_SIZE, step=32, label="Output size (longer side, px)")
+                steps = gr.Slider(10, 1000, value=300, step=10, label="Steps (VGG passes)")
+                with gr.Row():
+                    optimizer = gr.Radio([("L-BFGS", "lbfgs"), ("Adam", "adam")], value="lbfgs", label="Optimiser")
+                    init = gr.Radio([("the photo", "content"), ("noise", "noise")], value="content",
+                                    label="Start from")
+                preserve = gr.Checkbox(False, label="Keep the photo's colours")
+                with gr.Row():
+                    start = gr.Button("Start", variant="primary")
+                    stop = gr.Button("Stop", variant="stop")
+        status = gr.Markdown(f"Runs on {device_name()}.")
+        with gr.Row():
+            live = gr.Image(label="Result (updates while it runs)", format="png", interactive=False, height=420,
+                            buttons=["download", "fullscreen"])
+            with gr.Column():
+                curves = gr.Plot(loss_figure([]), label="Loss per term")
+                gr.Markdown(LOSS_TEXT)
+        compare = gr.ImageSlider(label="Before / after (drag the handle)", type="pil", height=420,
+                                 interactive=False)
+
+    inputs = [content, painting, strength, content_weight, smoothness, size, steps, optimizer, init, preserve]
+    job = start.click(run, inputs, [live, curves, status, compare], api_name="stylize", concurrency_limit=1,
+                      concurrency_id="style")
+    stop.click(None, None, None, cancels=[job])
