@@ -7,7 +7,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # no phoning home; 
 
 import gradio as gr  # noqa: E402
 
-from ui import denoise_tab, latent_tabs, style_tab  # noqa: E402
+from ui import denoise_tab, gan_tab, latent_tabs, style_tab  # noqa: E402
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
@@ -21,6 +21,7 @@ def build_app() -> gr.Blocks:
         with gr.Tabs():
             latent_tabs.build()
             denoise_tab.build(demo)
+            gan_tab.build(demo)
             style_tab.build()
     demo.queue(default_concurrency_limit=1)
     return demo

@@ -1,7 +1,9 @@
 """Use the running app in headless Chromium and screenshot each step: python bench/screenshot.py URL OUT_DIR
 
 Tab 1: initial view, after clicking a manifold cell. Tab 2: after drawing a '7' and encoding it, after
-picking two test images as A and B (the walk). Prints what it checked; the PNGs are for a person to look at.
+picking two test images as A and B (the walk). Tab 3: salt-and-pepper noise on a test image. Tab 4: samples
+with the discriminator's view. Tab 5: a style run streaming, then stopped; the time to its first preview.
+Prints what it checked; the PNGs are for a person to look at.
 Needs `pip install playwright` and a Chromium on PATH (Debian: `apt-get install chromium`); it uses that
 browser, not one Playwright downloads.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -67,6 +70,34 @@ def main(url: str, out: Path) -> None:
         page.get_by_role("button", name="Set as B").click()
         page.wait_for_timeout(2500)
         page.screenshot(path=str(out / "map-walk.png"), full_page=True)
+
+        page.get_by_role("tab", name="Denoising").click()
+        page.wait_for_timeout(1500)
+        page.get_by_label("Noise", exact=True).click()
+        page.get_by_role("option", name="Salt & pepper (fraction of pixels)").click()
+        page.wait_for_timeout(2000)
+        print("denoising:", page.locator("text=The autoencoder gains").first.inner_text())
+        page.screenshot(path=str(out / "denoise.png"), full_page=True)
+
+        page.get_by_role("tab", name="GAN").click()
+        page.wait_for_timeout(1500)
+        page.get_by_label("Show what the discriminator thinks").check()
+        page.wait_for_timeout(2000)
+        print("GAN:", page.locator("text=realness").first.inner_text()[:120])
+        page.screenshot(path=str(out / "gan.png"), full_page=True)
+
+        page.get_by_role("tab", name="Style transfer").click()
+        page.wait_for_timeout(1500)
+        t = time.time()
+        page.get_by_role("button", name="Start").click()
+        page.wait_for_selector("text=Running", timeout=60_000)
+        print(f"style transfer: first preview {time.time() - t:.1f} s after Start")
+        page.wait_for_timeout(20_000)
+        page.screenshot(path=str(out / "style.png"), full_page=True)
+        page.get_by_role("button", name="Stop").click()
+        t = time.time()
+        page.wait_for_selector("text=Stopped", timeout=10_000)
+        print(f"style transfer: stopped, status updated after {time.time() - t:.1f} s")
         browser.close()
 
 

@@ -6,6 +6,7 @@ from torch import nn
 
 from .classifier import Classifier, ClassifierConfig
 from .data import DATASETS, canonical_dataset
+from .gan import GAN, GANConfig
 from .restore import Denoiser, DenoiserConfig, SuperRes, SuperResConfig
 from .vae import VAE, VAEConfig
 from .weights import WeightsError, entry, load_weights, split_extras
@@ -16,6 +17,7 @@ MODELS: dict[str, tuple[type[nn.Module], type]] = {
     "denoiser": (Denoiser, DenoiserConfig),
     "superres": (SuperRes, SuperResConfig),
     "superres4": (SuperRes, SuperResConfig),
+    "gan": (GAN, GANConfig),
 }
 
 _cache: dict[tuple[str, str], nn.Module] = {}
@@ -57,5 +59,5 @@ def load_extras(kind: str, dataset: str) -> dict[str, torch.Tensor]:
     return split_extras(tensors)[1]
 
 
-__all__ = ["DATASETS", "VAE", "Classifier", "Denoiser", "SuperRes", "WeightsError", "build_model", "canonical_dataset",
+__all__ = ["DATASETS", "GAN", "VAE", "Classifier", "Denoiser", "SuperRes", "WeightsError", "build_model", "canonical_dataset",
            "load_extras", "load_model"]

@@ -82,3 +82,35 @@ def restoration_scores(restore, inputs: torch.Tensor, clean: torch.Tensor, batch
         p.append(psnr(out, clean[i:i + batch]))
         s.append(ssim(out, clean[i:i + batch]))
     return {"psnr": torch.cat(p).mean().item(), "ssim": torch.cat(s).mean().item()}
+
+
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (N×D each):
+    ‖μa − μb‖² + Tr(Σa + Σb − 2 (Σa Σb)^½), computed in float64 via symmetric eigendecompositions."""
+    a, b = a.double(), b.double()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
+    vals, vecs = torch.linalg.eigh(cov_a)
+    root_a = vecs @ torch.diag(vals.clamp_min(0).sqrt()) @ vecs.T
+    cross = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp_min(0).sqrt().sum()   # Tr (Σa Σb)^½
+    return ((mu_a - mu_b).pow(2).sum() + torch.trace(cov_a) + torch.trace(cov_b) - 2 * cross).item()
+
+
+@torch.no_grad()
+def classifier_features(classifier, images: torch.Tensor, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """Penultimate-layer features and class probabilities of the evaluation classifier, batched."""
+    feats, probs = [], []
+    for i in range(0, len(images), batch):
+        f = classifier.features(images[i:i + batch])
+        feats.append(f)
+        probs.append(torch.softmax(classifier.head(f), dim=1))
+    return torch.cat(feats), torch.cat(probs)
+
+
+def sample_quality(classifier, samples: torch.Tensor, reference_features: torch.Tensor) -> dict:
+    """What the evaluation classifier thinks of generated samples: classifier FID against reference features,
+    the share of each predicted class, and the mean top-class probability."""
+    feats, probs = classifier_features(classifier, samples)
+    shares = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).float() / len(samples)
+    return {"fid": frechet_distance(feats, reference_features), "class_shares": [round(v, 4) for v in shares.tolist()],
+            "mean_top_probability": probs.max(1).values.mean().item()}

@@ -47,6 +47,7 @@ def _entries() -> dict[tuple[str, str], WeightsEntry]:
         "denoiser": ("denoiser-{d}.safetensors", "train.denoise", ""),
         "superres": ("superres-x2-{d}.safetensors", "train.superres", ""),
         "superres4": ("superres-x4-{d}.safetensors", "train.superres", "--factor 4"),
+        "gan": ("gan-{d}.safetensors", "train.gan", ""),
     }
     return {
         (kind, d): WeightsEntry(kind, d, name.format(d=d), module, args)

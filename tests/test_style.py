@@ -184,3 +184,9 @@ def test_stylize_endpoint_rejects_missing_and_unreadable_images(app_client, tmp_
     with pytest.raises(Exception, match="size|maximum"):
         client.predict(handle_file(str(tmp_path / "c.png")), handle_file(str(tmp_path / "c.png")), 1.0, 1.0, 10.0,
                        100_000, 20, "lbfgs", "content", False, api_name="/stylize")
+
+
+def test_coarse_to_fine_ends_at_full_size_and_counts_all_passes():
+    frames = list(style.stylize(photo((64, 64)), stripes(), size=64, steps=24, coarse_steps=12, preview_seconds=0.0))
+    assert frames[-1].image.size == (64, 64) and frames[-1].step == 24
+    assert any(f.image.size == (32, 32) for f in frames[:-1])        # the coarse stage's previews

@@ -47,9 +47,10 @@ def provenance(args: argparse.Namespace, device: torch.device) -> dict:
 
 
 def fit_restorer(model: torch.nn.Module, degrade, train_x: torch.Tensor, *, epochs: int, lr: float,
-                 batch_size: int, device: torch.device, evaluate, seed: int) -> dict:
+                 batch_size: int, device: torch.device, evaluate, seed: int, loss: str = "bce") -> dict:
     """Train an image-to-image model: each batch is degraded afresh by degrade(x, generator), the model
-    learns to give back the clean x (per-pixel binary cross-entropy). evaluate(model) → metrics each epoch."""
+    learns to give back the clean x (per-pixel binary cross-entropy, or squared error for loss="mse", which
+    is what PSNR measures). evaluate(model) → metrics each epoch."""
     import torch.nn.functional as F
     from tqdm import tqdm
 
@@ -65,12 +66,14 @@ def fit_restorer(model: torch.nn.Module, degrade, train_x: torch.Tensor, *, epoc
         bar = tqdm(range(steps), desc=f"epoch {epoch}/{epochs}", leave=False)
         for b in bar:
             x = train_x[perm[b * batch_size:(b + 1) * batch_size]].to(device)
-            loss = F.binary_cross_entropy_with_logits(model.logits(degrade(x, gen)), x)
+            logits = model.logits(degrade(x, gen))
+            value = F.mse_loss(torch.sigmoid(logits), x) if loss == "mse" else \
+                F.binary_cross_entropy_with_logits(logits, x)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            value.backward()
             opt.step()
             sched.step()
-            bar.set_postfix(loss=f"{loss.item():.4f}")
+            bar.set_postfix(loss=f"{value.item():.4f}")
         model.eval().cpu()
         metrics = evaluate(model)
         model.to(device)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from genmodels import build_model, noise
 from genmodels.data import load_split
 from genmodels.metrics import restoration_scores
-from genmodels.weights import entry, save_weights
+from genmodels.weights import entry, read_weights, save_weights
 
 from .common import base_parser, fit_restorer, provenance, setup
 
@@ -18,8 +18,11 @@ EVAL_SETTINGS = [("gaussian", 0.5), ("salt_pepper", 0.2)]
 
 def main() -> None:
     p = base_parser(__doc__)
-    p.add_argument("--channels", type=int, default=32)
-    p.add_argument("--code", type=int, default=8, help="bottleneck channels at 7×7")
+    p.add_argument("--channels", type=int, default=48)
+    p.add_argument("--code", type=int, default=16, help="bottleneck channels at 7×7")
+    p.add_argument("--loss", choices=["bce", "mse"], default="bce")
+    p.add_argument("--resume", default=None, help="continue from this checkpoint (its architecture; a fresh "
+                   "learning-rate schedule)")
     args = p.parse_args()
     device = setup(args)
     epochs, lr = args.epochs or 10, args.lr or 2e-3
@@ -37,10 +40,18 @@ def main() -> None:
         return out
 
     model = build_model("denoiser", {"channels": args.channels, "code": args.code})
+    previous = {}
+    if args.resume:
+        tensors, meta = read_weights(args.resume, f"python -m train.denoise --dataset {args.dataset}")
+        model = build_model("denoiser", meta["config"])
+        model.load_state_dict(tensors)
+        previous = {"previous_epochs": meta["epochs"],
+                    "previous_commands": meta.get("previous_commands", []) + [meta["training_command"]]}
     metrics = fit_restorer(model, noise.random_noise, train_x, epochs=epochs, lr=lr, batch_size=args.batch_size,
-                           device=device, evaluate=evaluate, seed=args.seed)
+                           device=device, evaluate=evaluate, seed=args.seed, loss=args.loss)
     out = args.out or entry("denoiser", args.dataset).path
-    meta = {"kind": "denoiser", "dataset": args.dataset, "config": model.config_dict(), "epochs": epochs,
+    meta = {"kind": "denoiser", "dataset": args.dataset, "config": model.config_dict(),
+            "epochs": previous.get("previous_epochs", 0) + epochs, **previous, "loss": args.loss,
             "batch_size": args.batch_size, "lr": lr, "noise": "blind: random kind and level per image",
             "metrics": metrics, **provenance(args, device)}
     save_weights(out, model.cpu().state_dict(), meta)

@@ -23,8 +23,8 @@ GALLERY_PER_CLASS = 2
 
 TEXT = """
 A **denoising autoencoder** learns to map a corrupted image back to the clean one. It squeezes the image
-through a narrow code (here 7×7×8 numbers, half as many as the pixels): there is room for the strokes of a digit,
-which the model has seen thousands of times, but not for random specks, so the noise does not get through.
+through a narrow code (here {code} numbers for 784 pixels): there is room for the strokes of a digit, which the
+model has seen thousands of times, but not for random specks, so the noise does not get through.
 This model was trained **blind**, on every kind and level of noise at once. The **median filter** beside it is the
 classic hand-made baseline. Numbers under each image compare it with the clean one: PSNR in dB (higher is better)
 and SSIM (1 is identical).
@@ -158,7 +158,8 @@ def build(demo: gr.Blocks) -> None:
     first = DATASET_CHOICES[0][1]
     quiet = dict(show_progress="hidden", api_visibility="undocumented")
     with gr.Tab("Denoising", id="denoise"):
-        gr.Markdown(TEXT)
+        code = genmodels.load_model("denoiser", first).config
+        gr.Markdown(TEXT.format(code=f"7×7×{code.code} = {49 * code.code}"))
         with gr.Row():
             with gr.Column(scale=2, min_width=300):
                 dataset = gr.Radio(DATASET_CHOICES, value=first, label="Images from")

@@ -75,7 +75,7 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
                       f"{frame.image.width}×{frame.image.height} px")
             before_after = (photo.resize(frame.image.size), frame.image) if frame.final else gr.skip()
             yield frame.image, loss_figure(history), status, before_after
-    except ValueError as err:
+    except (ValueError, style.WeightsError) as err:
         raise gr.Error(str(err)) from None
 
 
@@ -85,12 +85,12 @@ def build() -> None:
         gr.Markdown(TEXT)
         with gr.Row():
             with gr.Column():
-                content = gr.Image(type="filepath", sources=["upload", "webcam", "clipboard"], label="Photo",
-                                   height=260)
+                content = gr.Image(str(EXAMPLES / CONTENT_EXAMPLES[0]), type="filepath",
+                                   sources=["upload", "webcam", "clipboard"], label="Photo", height=260)
                 gr.Examples([[str(EXAMPLES / f)] for f in CONTENT_EXAMPLES], content, label="Example photos")
             with gr.Column():
-                painting = gr.Image(type="filepath", sources=["upload", "clipboard"], label="Painting (the style)",
-                                    height=260)
+                painting = gr.Image(str(EXAMPLES / STYLE_EXAMPLES[0]), type="filepath", sources=["upload", "clipboard"],
+                                    label="Painting (the style)", height=260)
                 gr.Examples([[str(EXAMPLES / f)] for f in STYLE_EXAMPLES], painting, label="Example styles")
             with gr.Column():
                 strength = gr.Slider(-1, 3, value=1, step=0.1, label="Style strength: log₁₀ of the style weight")
@@ -119,4 +119,5 @@ def build() -> None:
     inputs = [content, painting, strength, content_weight, smoothness, size, steps, optimizer, init, preserve]
     job = start.click(run, inputs, [live, curves, status, compare], api_name="stylize", concurrency_limit=1,
                       concurrency_id="style")
-    stop.click(None, None, None, cancels=[job])
+    stop.click(lambda: "**Stopped.** The last image shown is where it got to.", None, status, cancels=[job],
+               queue=False)

@@ -1,0 +1,112 @@
+"""A small DCGAN for 28×28 images: an upsample-then-convolve generator (no checkerboard artefacts) and a
+spectrally normalised discriminator, trained with the non-saturating loss."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+
+@dataclass
+class GANConfig:
+    latent_dim: int = 64
+    channels: int = 48      # generator width at 14×14 (doubled at 7×7); the discriminator mirrors it
+
+
+class Generator(nn.Module):
+    def __init__(self, c: GANConfig):
+        super().__init__()
+        ch = c.channels
+        self.project = nn.Sequential(nn.Linear(c.latent_dim, 2 * ch * 49), nn.BatchNorm1d(2 * ch * 49), nn.ReLU())
+        self.body = nn.Sequential(
+            nn.Unflatten(1, (2 * ch, 7, 7)),
+            nn.Upsample(scale_factor=2), nn.Conv2d(2 * ch, ch, 3, padding=1), nn.BatchNorm2d(ch), nn.ReLU(),   # 14
+            nn.Upsample(scale_factor=2), nn.Conv2d(ch, ch // 2, 3, padding=1), nn.BatchNorm2d(ch // 2), nn.ReLU(),
+            nn.Conv2d(ch // 2, 1, 3, padding=1), nn.Tanh(),                                                  # 28
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """z: N×latent_dim → N×1×28×28 in [-1, 1]."""
+        return self.body(self.project(z))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, c: GANConfig):
+        super().__init__()
+        ch = c.channels
+        self.body = nn.Sequential(
+            spectral_norm(nn.Conv2d(1, ch, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),            # 14
+            spectral_norm(nn.Conv2d(ch, 2 * ch, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),       # 7
+            spectral_norm(nn.Conv2d(2 * ch, 2 * ch, 3, padding=1)), nn.LeakyReLU(0.2),
+            nn.Flatten(), spectral_norm(nn.Linear(2 * ch * 49, 1)),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: N×1×28×28 in [-1, 1] → N realness logits."""
+        return self.body(x).squeeze(1)
+
+
+class GAN(nn.Module):
+    """The generator (with an exponential moving average of its weights, used for sampling) and the
+    discriminator. Images outside are in [0,1]; inside the networks, [-1,1]."""
+
+    def __init__(self, config: GANConfig | None = None):
+        super().__init__()
+        self.config = c = config or GANConfig()
+        self.generator = Generator(c)
+        self.discriminator = Discriminator(c)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
+    def latents(self, n: int, seed: int, truncation: float = 1.0) -> torch.Tensor:
+        """n latent vectors, deterministic per seed: truncation·N(0, I) (0 gives the mean latent, z = 0)."""
+        gen = torch.Generator().manual_seed(int(seed))
+        return truncation * torch.randn(n, self.latent_dim, generator=gen)
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """z: N×latent_dim → N×1×28×28 images in [0,1]."""
+        was_training = self.generator.training
+        self.generator.eval()
+        out = (self.generator(z.float()) + 1) / 2
+        self.generator.train(was_training)
+        return out.clamp(0, 1)
+
+    def sample(self, n: int, seed: int = 0, truncation: float = 1.0) -> torch.Tensor:
+        """n images, the same for the same seed."""
+        return self.generate(self.latents(n, seed, truncation))
+
+    @torch.no_grad()
+    def realness(self, images: torch.Tensor) -> torch.Tensor:
+        """The discriminator's probability that each image (N×1×28×28 in [0,1]) is a real one."""
+        return torch.sigmoid(self.discriminator(images * 2 - 1))
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, smooth: float = 0.9) -> torch.Tensor:
+    """Binary cross-entropy with one-sided label smoothing (real target `smooth`, fake 0)."""
+    return (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, smooth))
+            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+
+
+def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The non-saturating loss: -log D(G(z)) (strong gradients while D still wins)."""
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    """Spherical interpolation a → b (latents of a Gaussian live near a sphere), `steps` points."""
+    t = torch.linspace(0, 1, steps).unsqueeze(1)
+    an, bn = a / a.norm(), b / b.norm()
+    omega = torch.acos((an * bn).sum().clamp(-1 + 1e-7, 1 - 1e-7))
+    so = torch.sin(omega)
+    if so.abs() < 1e-6:
+        return (1 - t) * a + t * b
+    return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b

@@ -1,0 +1,115 @@
+"""The DCGAN: shapes, determinism, truncation, a training step, the shipped timeline, and the /generate endpoint."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import genmodels
+import gradio as gr
+from genmodels.gan import GAN, GANConfig, discriminator_loss, generator_loss, slerp
+from ui import gan_tab
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    return GAN(GANConfig(latent_dim=8, channels=8))
+
+
+def test_shapes_and_ranges(tiny):
+    imgs = tiny.sample(5, seed=0)
+    assert imgs.shape == (5, 1, 28, 28) and imgs.min() >= 0 and imgs.max() <= 1
+    assert tiny.generate(torch.randn(3, tiny.latent_dim)).shape == (3, 1, 28, 28)
+    r = tiny.realness(imgs)
+    assert r.shape == (5,) and (r > 0).all() and (r < 1).all()
+
+
+def test_same_seed_same_images_and_truncation_zero_is_the_mean_image(tiny):
+    assert torch.equal(tiny.sample(4, seed=7), tiny.sample(4, seed=7))
+    assert not torch.equal(tiny.sample(4, seed=7), tiny.sample(4, seed=8))
+    mean = tiny.sample(6, seed=3, truncation=0.0)
+    assert torch.equal(mean, mean[:1].expand_as(mean))
+    assert torch.allclose(mean[0], tiny.generate(torch.zeros(1, tiny.latent_dim))[0], atol=1e-5)
+
+
+def test_one_training_step_updates_both_networks(tiny):
+    gan = GAN(GANConfig(latent_dim=8, channels=8))
+    G, D = gan.generator, gan.discriminator
+    g0 = [p.detach().clone() for p in G.parameters()]
+    d0 = [p.detach().clone() for p in D.parameters()]
+    opt_g, opt_d = torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3)
+    real = torch.rand(8, 1, 28, 28) * 2 - 1
+    fake = G(torch.randn(8, 8))
+    d_loss = discriminator_loss(D(real), D(fake.detach()))
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    g_loss = generator_loss(D(fake))
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    assert math.isfinite(d_loss.item()) and math.isfinite(g_loss.item())
+    assert any(not torch.equal(a, b) for a, b in zip(g0, G.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(d0, D.parameters()))
+
+
+def test_slerp_ends_at_both_points():
+    a, b = torch.randn(16), torch.randn(16)
+    path = slerp(a, b, 5)
+    assert path.shape == (5, 16)
+    assert torch.allclose(path[0], a, atol=1e-5) and torch.allclose(path[-1], b, atol=1e-5)
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
+def test_shipped_gan_and_its_timeline_load(dataset):
+    gan = genmodels.load_model("gan", dataset)
+    meta = gan.metadata
+    grids = genmodels.load_extras("gan", dataset)["timeline_grids"]
+    epochs = len(meta["timeline"])
+    assert epochs == meta["epochs"] and grids.shape == (epochs, 64, 28, 28) and grids.dtype == torch.uint8
+    assert len(meta["curves"]["step"]) == len(meta["curves"]["g_loss"]) == len(meta["curves"]["d_real"]) > 10
+    assert meta["timeline"][-1]["fid"] < meta["timeline"][0]["fid"]       # it learnt
+    # the last grid is the shipped generator on the fixed noise
+    last = gan.generate(gan.latents(64, meta["fixed_noise_seed"]))
+    assert (last[:, 0] * 255 - grids[-1].float()).abs().max() <= 1
+    grid, fig, text = gan_tab.timeline_view(dataset, 1)
+    assert grid.size[0] > 200 and len(fig.data) == 4 and "Epoch 1 of" in text
+
+
+def test_shipped_mnist_gan_makes_digits_the_classifier_recognises():
+    gan = genmodels.load_model("gan", "mnist")
+    probs = genmodels.load_model("classifier", "mnist").predict_proba(gan.sample(200, seed=0))
+    assert probs.max(1).values.mean() > 0.9
+    assert len(set(probs.argmax(1).tolist())) == 10                     # no mode collapse
+
+
+def test_critic_view_and_interpolation():
+    grid, text = gan_tab.generate_view("mnist", 5, 9, 1.0, True)
+    assert "realness" in text and grid.mode == "RGB"
+    strip = gan_tab.interpolate("fashion", 1, 2, 7, 0.8)
+    assert strip.size[0] > 6 * strip.size[1]
+
+
+@pytest.mark.parametrize("args,message", [
+    (("mnist", 0, 0, 1.0), "count must be a whole number from 1 to 64"),
+    (("mnist", 0, 10_000, 1.0), "count must be a whole number from 1 to 64"),
+    (("mnist", -1, 4, 1.0), "seed must be a whole number from 0"),
+    (("mnist", 0, 4, float("nan")), "truncation must be a number from 0 to 2"),
+    (("cifar", 0, 4, 1.0), "Unknown dataset"),
+])
+def test_bad_input_is_a_clear_error(args, message):
+    with pytest.raises(gr.Error, match=message):
+        gan_tab.generate(*args)
+
+
+def test_generate_endpoint_through_gradio_client(app_client):
+    client, _ = app_client
+    a = np.asarray(Image.open(client.predict("mnist", 42, 16, 1.0, api_name="/generate")))
+    b = np.asarray(Image.open(client.predict("mnist", 42, 16, 1.0, api_name="/generate")))
+    c = np.asarray(Image.open(client.predict("mnist", 43, 16, 1.0, api_name="/generate")))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    with pytest.raises(Exception, match="count|maximum"):
+        client.predict("mnist", 0, 10_000, 1.0, api_name="/generate")
+    assert Image.open(client.predict("fashion", 0, 1, 0.0, api_name="/generate")).size[0] > 50

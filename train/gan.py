@@ -1,0 +1,119 @@
+"""Train the DCGAN: python -m train.gan --dataset mnist|fashion.
+
+Each step: one discriminator update on a real and a fake batch (BCE, real labels smoothed to 0.9), then one
+generator update with the non-saturating loss. Samples come from an exponential moving average of the
+generator's weights. Every epoch it records what the GAN tab's timeline shows: the losses and the
+discriminator's mean output on real and fake images (every LOG_EVERY steps), a grid from a fixed noise batch,
+and the classifier-FID / class-share metrics on EVAL_SAMPLES samples. All of it ships inside the checkpoint.
+"""
+from __future__ import annotations
+
+import copy
+import time
+
+import torch
+from tqdm import tqdm
+
+import genmodels
+from genmodels import build_model
+from genmodels.data import load_split
+from genmodels.gan import discriminator_loss, generator_loss
+from genmodels.metrics import classifier_features, sample_quality
+from genmodels.weights import EXTRA_PREFIX, entry, save_weights
+
+from .common import base_parser, provenance, setup
+
+LOG_EVERY = 50          # steps per point of the loss curves
+FIXED_NOISE_SEED = 1234
+GRID = 64               # images in each epoch's fixed-noise grid
+EVAL_SAMPLES = 2000     # per-epoch metrics (the final ones use 10,000)
+
+
+def main() -> None:
+    p = base_parser(__doc__)
+    p.add_argument("--channels", type=int, default=48)
+    p.add_argument("--latent-dim", type=int, default=64)
+    p.add_argument("--ema", type=float, default=0.999, help="decay of the generator's weight average")
+    p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images (smoke test)")
+    args = p.parse_args()
+    device = setup(args)
+    epochs, lr = args.epochs or 10, args.lr or 2e-4
+
+    train_x, _ = load_split(args.dataset, train=True, root=args.data_root)
+    train_x = train_x[:args.train_limit]
+    test_x, _ = load_split(args.dataset, train=False, root=args.data_root)
+    classifier = genmodels.load_model("classifier", args.dataset)
+    test_feats, _ = classifier_features(classifier, test_x)
+
+    gan = build_model("gan", {"channels": args.channels, "latent_dim": args.latent_dim}).to(device)
+    G, D = gan.generator, gan.discriminator
+    ema = copy.deepcopy(gan).eval()                     # ema.generator: the weight average used for sampling
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    fixed_z = gan.latents(GRID, FIXED_NOISE_SEED).to(device)
+    steps = len(train_x) // args.batch_size
+    curves = {k: [] for k in ("step", "g_loss", "d_loss", "d_real", "d_fake")}
+    timeline, grids = [], []
+    run = {k: 0.0 for k in ("g_loss", "d_loss", "d_real", "d_fake")}
+    step, start = 0, time.time()
+
+    for epoch in range(1, epochs + 1):
+        G.train(), D.train()
+        perm = torch.randperm(len(train_x))
+        bar = tqdm(range(steps), desc=f"epoch {epoch}/{epochs}", leave=False)
+        for b in bar:
+            real = train_x[perm[b * args.batch_size:(b + 1) * args.batch_size]].to(device) * 2 - 1
+            z = torch.randn(len(real), gan.latent_dim, device=device)
+            fake = G(z)
+            real_logits, fake_logits = D(real), D(fake.detach())
+            d_loss = discriminator_loss(real_logits, fake_logits)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            g_loss = generator_loss(D(fake))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            with torch.no_grad():
+                for pe, pg in zip(ema.generator.parameters(), G.parameters()):
+                    pe.lerp_(pg, 1 - args.ema)
+                for be, bg in zip(ema.generator.buffers(), G.buffers()):
+                    be.copy_(bg)
+            step += 1
+            for k, v in (("g_loss", g_loss), ("d_loss", d_loss), ("d_real", torch.sigmoid(real_logits).mean()),
+                         ("d_fake", torch.sigmoid(fake_logits).mean())):
+                run[k] += v.item() / LOG_EVERY
+            if step % LOG_EVERY == 0:
+                curves["step"].append(step)
+                for k in run:
+                    curves[k].append(round(run[k], 4))
+                    run[k] = 0.0
+                bar.set_postfix(g=curves["g_loss"][-1], d=curves["d_loss"][-1])
+        ema.discriminator.load_state_dict(D.state_dict())
+        sampler = copy.deepcopy(ema).cpu()
+        grids.append((sampler.generate(fixed_z.cpu()) * 255).round().to(torch.uint8)[:, 0])
+        q = sample_quality(classifier, sampler.sample(EVAL_SAMPLES, seed=epoch), test_feats)
+        timeline.append({"epoch": epoch, "step": step, "minutes": round((time.time() - start) / 60, 2),
+                         "fid": round(q["fid"], 3), "mean_top_probability": round(q["mean_top_probability"], 4),
+                         "class_shares": q["class_shares"]})
+        print(f"epoch {epoch}: classifier FID {q['fid']:.2f}, mean top-class probability "
+              f"{q['mean_top_probability']:.3f}, class shares {[round(s, 3) for s in q['class_shares']]}",
+              flush=True)
+
+    final = copy.deepcopy(ema).cpu()
+    q = sample_quality(classifier, final.sample(10_000, seed=0), test_feats)
+    metrics = {"classifier_fid": round(q["fid"], 3), "mean_top_probability": round(q["mean_top_probability"], 4),
+               "class_shares": q["class_shares"], "samples": 10_000}
+    tensors = dict(final.state_dict())
+    tensors[EXTRA_PREFIX + "timeline_grids"] = torch.stack(grids)        # epochs × 64 × 28 × 28, uint8
+    meta = {"kind": "gan", "dataset": args.dataset, "config": final.config_dict(), "epochs": epochs,
+            "batch_size": args.batch_size, "lr": lr, "ema": args.ema, "metrics": metrics,
+            "timeline": timeline, "curves": curves, "log_every": LOG_EVERY, "fixed_noise_seed": FIXED_NOISE_SEED,
+            **provenance(args, device)}
+    out = args.out or entry("gan", args.dataset).path
+    save_weights(out, tensors, meta)
+    print(f"saved {out}: {metrics}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Tab 4: sample digits from a DCGAN, and see how it learnt (training timeline) and what its critic thinks."""
+from __future__ import annotations
+
+import functools
+import math
+
+import gradio as gr
+import plotly.graph_objects as go
+import torch
+from PIL import Image, ImageDraw
+
+import genmodels
+from genmodels.data import DATASETS, canonical_dataset
+from genmodels.gan import slerp
+from genmodels.imaging import grid_pil
+
+DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
+MAX_COUNT, MAX_SEED, MAX_TRUNCATION = 64, 2 ** 31 - 1, 2.0
+
+TEXT = """
+A **GAN** is two networks in a contest. The **generator** turns random noise z (64 numbers) into an image; the
+**discriminator** sees real images and generated ones and learns to tell them apart; the generator learns from the
+discriminator's gradients how to fool it. Nobody tells the generator what a digit is: it only learns what
+the discriminator finds suspicious. The same seed always gives the same noise, so the same images.
+"""
+TIMELINE_TEXT = """
+**What to look for.** Early grids are blurry blobs; strokes appear within the first epoch, fine detail later. The
+curves **do not converge** like an ordinary loss: the two networks push against each other, so each one's loss
+goes up when the other improves, and they oscillate around a balance (a discriminator output near 0.5 on fakes
+would mean it can no longer tell). If the generator's loss shot up while the discriminator's fell to zero, the
+discriminator would have won and training would stall; if every cell of a grid showed the same digit, that would be
+**mode collapse**. The grids come from the same fixed noise every epoch, so you can follow one cell as it learns.
+"""
+
+
+def _dataset(name: str) -> str:
+    try:
+        return canonical_dataset(name)
+    except ValueError as err:
+        raise gr.Error(str(err)) from None
+
+
+def _gan(dataset: str):
+    return genmodels.load_model("gan", _dataset(dataset))
+
+
+def check_settings(seed, count, truncation) -> tuple[int, int, float]:
+    """Whole seed 0…2³¹−1, whole count 1…64, finite truncation 0…2: else gr.Error naming the value."""
+    def whole(v, lo, hi, name):
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise gr.Error(f"The {name} must be a whole number, got {v!r}.") from None
+        if not math.isfinite(f) or f != int(f) or not lo <= f <= hi:
+            raise gr.Error(f"The {name} must be a whole number from {lo} to {hi}, got {v!r}.")
+        return int(f)
+
+    seed, count = whole(seed, 0, MAX_SEED, "seed"), whole(count, 1, MAX_COUNT, "count")
+    try:
+        truncation = float(truncation)
+    except (TypeError, ValueError):
+        raise gr.Error(f"The truncation must be a number, got {truncation!r}.") from None
+    if not math.isfinite(truncation) or not 0 <= truncation <= MAX_TRUNCATION:
+        raise gr.Error(f"The truncation must be a number from 0 to {MAX_TRUNCATION}, got {truncation!r}.")
+    return seed, count, truncation
+
+
+def _grid(images: torch.Tensor, scores: torch.Tensor | None = None) -> Image.Image:
+    """A square-ish grid, scaled so it fills about 560 px; with scores, a bar under each cell
+    (length and colour: the discriminator's realness, red 0 → green 1)."""
+    n = len(images)
+    nrow = math.ceil(math.sqrt(n))
+    scale = max(2, min(12, 560 // (nrow * 30)))
+    img = grid_pil(images, nrow=nrow, scale=scale, padding=2, pad_value=1.0).convert("RGB")
+    if scores is not None:
+        draw = ImageDraw.Draw(img)
+        cell = (28 + 2) * scale
+        for i, s in enumerate(scores.tolist()):
+            x0, y0 = (i % nrow) * cell + 2 * scale, (i // nrow) * cell + 2 * scale + 28 * scale - 3 * scale
+            colour = (int(255 * (1 - s)), int(200 * s), 40)
+            draw.rectangle([x0, y0, x0 + max(1, int(s * 28 * scale)) - 1, y0 + 3 * scale - 1], fill=colour)
+    return img
+
+
+def generate(dataset: str, seed: float, count: float, truncation: float) -> Image.Image:
+    """A grid of `count` samples for `seed` (the same seed, the same grid); truncation scales the noise."""
+    seed, count, truncation = check_settings(seed, count, truncation)
+    return _grid(_gan(dataset).sample(count, seed, truncation))
+
+
+def generate_view(dataset: str, seed: float, count: float, truncation: float, critic: bool):
+    """The grid and, if asked, the discriminator's realness for each sample (bars under the cells)."""
+    seed, count, truncation = check_settings(seed, count, truncation)
+    gan = _gan(dataset)
+    images = gan.sample(count, seed, truncation)
+    if not critic:
+        return _grid(images), ""
+    scores = gan.realness(images)
+    worst = int(scores.argmin())
+    text = (f"Discriminator's realness (bar under each image): mean **{scores.mean():.2f}**, lowest "
+            f"{scores[worst]:.2f} (image {worst + 1}). After training it is close to 0.5 on most samples: it can "
+            "no longer tell, which is what the generator was trained for.")
+    return _grid(images, scores), text
+
+
+def interpolate(dataset: str, seed_a: float, seed_b: float, steps: float, truncation: float) -> Image.Image:
+    """Decode a spherical walk from seed A's noise to seed B's: the generator's output changes smoothly."""
+    seed_a, steps, truncation = check_settings(seed_a, steps, truncation)
+    seed_b, _, _ = check_settings(seed_b, 1, truncation)
+    gan = _gan(dataset)
+    path = slerp(gan.latents(1, seed_a, truncation)[0], gan.latents(1, seed_b, truncation)[0], steps)
+    return grid_pil(gan.generate(path), nrow=steps, scale=4, padding=2)
+
+
+@functools.lru_cache(maxsize=None)
+def _timeline(dataset: str) -> tuple[dict, torch.Tensor]:
+    gan = _gan(dataset)
+    grids = genmodels.load_extras("gan", dataset)["timeline_grids"]
+    return gan.metadata, grids
+
+
+def timeline_view(dataset: str, epoch: float):
+    """The fixed-noise grid after `epoch`, the loss curves with a marker there, and that epoch's metrics."""
+    meta, grids = _timeline(_dataset(dataset))
+    epochs = len(meta["timeline"])
+    epoch = int(min(max(1, round(float(epoch))), epochs))
+    info = meta["timeline"][epoch - 1]
+    grid = grid_pil(grids[epoch - 1].float().div(255).unsqueeze(1), nrow=8, scale=2, padding=2)
+    c = meta["curves"]
+    fig = go.Figure()
+    for key, name in (("d_loss", "discriminator loss"), ("g_loss", "generator loss"),
+                      ("d_real", "D(real): mean output"), ("d_fake", "D(fake): mean output")):
+        fig.add_trace(go.Scatter(x=c["step"], y=c[key], name=name, mode="lines",
+                                 yaxis="y2" if key.startswith("d_r") or key == "d_fake" else "y"))
+    fig.add_vline(x=info["step"], line_dash="dash", line_color="black")
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="training step",
+                      yaxis=dict(title="loss"), yaxis2=dict(title="D output", overlaying="y", side="right",
+                                                             range=[0, 1]),
+                      legend=dict(orientation="h", y=1.15), uirevision="keep")
+    text = (f"**Epoch {epoch} of {epochs}** (step {info['step']}, {info['minutes']:.0f} min of training): "
+            f"classifier FID {info['fid']:.1f} (lower is better), mean top-class probability "
+            f"{info['mean_top_probability']:.2f}, rarest class {100 * min(info['class_shares']):.0f}% of samples.")
+    return grid, fig, text
+
+
+def build(demo: gr.Blocks) -> None:
+    """Lay out tab 4 inside `demo` and wire its events (the first views are drawn on page load)."""
+    first = DATASET_CHOICES[0][1]
+    epochs = len(_timeline(first)[0]["timeline"])
+    quiet = dict(show_progress="hidden", api_visibility="undocumented")
+    with gr.Tab("GAN", id="gan"):
+        gr.Markdown(TEXT)
+        with gr.Row():
+            with gr.Column(scale=2, min_width=300):
+                dataset = gr.Radio(DATASET_CHOICES, value=first, label="Dataset")
+                with gr.Row():
+                    seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed")
+                    new_seed = gr.Button("New seed", scale=0)
+                count = gr.Slider(1, MAX_COUNT, value=36, step=1, label="How many")
+                truncation = gr.Slider(0, MAX_TRUNCATION, value=1.0, step=0.05,
+                                       label="Truncation: noise scale (lower: more typical, less varied)")
+                critic = gr.Checkbox(False, label="Show what the discriminator thinks")
+                critic_text = gr.Markdown()
+            with gr.Column(scale=3):
+                grid = gr.Image(label="Samples", format="png", interactive=False, height=560,
+                                elem_classes="pixelated", buttons=["download", "fullscreen"])
+        gr.Markdown("**Walk between two seeds**: the generator maps nearby noise to similar images.")
+        with gr.Row():
+            seed_a = gr.Number(1, precision=0, minimum=0, maximum=MAX_SEED, label="Seed A")
+            seed_b = gr.Number(2, precision=0, minimum=0, maximum=MAX_SEED, label="Seed B")
+            walk_steps = gr.Slider(3, 16, value=10, step=1, label="Steps")
+        strip = gr.Image(label="A → B", format="png", interactive=False, elem_classes="pixelated")
+        gr.Markdown("### Training timeline")
+        with gr.Row():
+            with gr.Column(scale=2, min_width=300):
+                epoch = gr.Slider(1, epochs, value=epochs, step=1, label="Epoch")
+                epoch_grid = gr.Image(label="Fixed noise after this epoch", format="png", interactive=False,
+                                      elem_classes="pixelated", height=300)
+            with gr.Column(scale=3):
+                curves = gr.Plot(label="Losses (left axis) and the discriminator's outputs (right axis)")
+                epoch_text = gr.Markdown()
+        gr.Markdown(TIMELINE_TEXT)
+        api_only = gr.Button(visible=False)
+
+    view_inputs = [dataset, seed, count, truncation, critic]
+    gr.on([seed.change, count.release, truncation.release, critic.change, dataset.change], generate_view,
+          view_inputs, [grid, critic_text], trigger_mode="always_last", concurrency_limit=None, **quiet)
+    # the documented endpoint, /generate: the grid alone, from the four settings
+    api_only.click(generate, [dataset, seed, count, truncation], grid, api_name="generate", concurrency_limit=None)
+    new_seed.click(lambda: int(torch.randint(MAX_SEED, ()).item()), None, seed, **quiet)
+    walk_inputs = [dataset, seed_a, seed_b, walk_steps, truncation]
+    gr.on([seed_a.change, seed_b.change, walk_steps.release, truncation.release, dataset.change], interpolate,
+          walk_inputs, strip, trigger_mode="always_last", concurrency_limit=None, **quiet)
+    gr.on([epoch.change, dataset.change], timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text],
+          trigger_mode="always_last", concurrency_limit=None, **quiet)
+    demo.load(generate_view, view_inputs, [grid, critic_text], **quiet).then(
+        interpolate, walk_inputs, strip, **quiet).then(timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text],
+                                                      **quiet)
