@@ -256,7 +256,7 @@ def default_precision(device: str) -> str:
 def stylize(content: str | Image.Image | np.ndarray, style: str | Image.Image | np.ndarray, size: int = 256,
             steps: int = 300, *, content_layers: Sequence[str] = CONTENT_LAYERS,
             style_layers: Sequence[str] = STYLE_LAYERS, content_weight: float = 1.0, style_weight: float = 10.0,
-            tv_weight: float = 1e-3, optimizer: str = "lbfgs", init: str = "content", lr: float | None = None,
+            tv_weight: float = 10.0, optimizer: str = "lbfgs", init: str = "content", lr: float | None = None,
             coarse_steps: int = 0, preserve_colors: bool = False, device: str | None = None,
             precision: str = "auto", preview_seconds: float = 1.0, seed: int = 0) -> Iterator[Frame]:
     """Optimise an image towards `content` in the style of `style`; yields Frames (see the module docstring).
@@ -332,7 +332,7 @@ def stylize(content: str | Image.Image | np.ndarray, style: str | Image.Image | 
             nonlocal done
             with torch.no_grad():
                 x.clamp_(0, 1)
-            if cache["x"] is not None and torch.equal(cache["x"], x):
+            if lbfgs and cache["x"] is not None and torch.equal(cache["x"], x):
                 x.grad = cache["grad"].clone()
                 return cache["loss"]
             if done >= budget:
@@ -349,13 +349,23 @@ def stylize(content: str | Image.Image | np.ndarray, style: str | Image.Image | 
                 g.masked_fill_(((x <= 0) & (g > 0)) | ((x >= 1) & (g < 0)), 0.0)
             done += 1
             terms = {k: v.detach() for k, v in terms.items()}
+            if not lbfgs:       # Adam: keep the best point on the device, no host round-trip per step
+                if best["loss"] is None:
+                    best.update(x=x.detach().clone(), loss=terms["total"], terms=terms)
+                else:
+                    better = terms["total"] < best["loss"]
+                    best["x"] = torch.where(better, x.detach(), best["x"])
+                    best["terms"] = {k: torch.where(better, v, best["terms"][k]) for k, v in terms.items()}
+                    best["loss"] = torch.minimum(terms["total"], best["loss"])
+                return terms["total"] / scale["value"]
             cache.update(x=x.detach().clone(), loss=terms["total"] / scale["value"], grad=x.grad.detach().clone(),
                          terms=terms)
             if best["loss"] is None or terms["total"] < best["loss"]:
                 best.update(x=cache["x"], loss=terms["total"], terms=terms)
             return cache["loss"]
 
-        if optimizer == "lbfgs":
+        lbfgs = optimizer == "lbfgs"
+        if lbfgs:
             opt = torch.optim.LBFGS([x], lr=lr or 1.0, max_iter=1, max_eval=26, history_size=100, tolerance_grad=0.0,
                                     tolerance_change=0.0, line_search_fn="strong_wolfe")
         else:

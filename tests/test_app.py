@@ -139,3 +139,11 @@ def test_switching_dataset_redraws_everything_and_forgets_old_encodings():
     assert len(out[5]) == 10 * latent_tabs.GALLERY_PER_CLASS
     assert [t.name for t in out[6].data][:10] == list(get_space("fashion").classes)
     assert all(v is None for v in out[7:])
+
+
+def test_every_tab_has_its_named_endpoint(app_client):
+    client, _ = app_client
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for name in ("/decode", "/encode_drawing", "/denoise", "/superres", "/generate", "/stylize"):
+        assert name in api, name
+    assert [p["parameter_name"] for p in api["/generate"]["parameters"]] == ["dataset", "seed", "count", "truncation"]

@@ -78,10 +78,12 @@ def _odd_images():
     yield "CMYK", cmyk
     i16 = Image.fromarray((np.indices((50, 50))[1] * 1000).astype(np.uint16))
     yield "16-bit gradient", i16
-    p = Image.new("P", (30, 30), 0)
-    ImageDraw.Draw(p).line((5, 5, 25, 25), fill=7, width=4)
-    yield "palette", p
-    yield "tiny", Image.new("L", (3, 2), 255).point(lambda v: 0 if v else 255)
+    grey = Image.new("L", (30, 30), 255)
+    ImageDraw.Draw(grey).line((5, 5, 25, 25), fill=0, width=4)
+    yield "palette", grey.convert("P")
+    tiny = Image.new("L", (3, 2), 255)
+    tiny.putpixel((1, 0), 0)
+    yield "tiny", tiny
 
 
 @pytest.mark.parametrize("name,img", list(_odd_images()), ids=[n for n, _ in _odd_images()])
@@ -116,7 +118,7 @@ def test_superres_function_both_factors_and_models():
     for factor in (2, 4):
         images = denoise_tab.superres("fashion", 10, None, factor, "fashion")
         assert images[0].label.startswith(f"Input {28 // factor}×{28 // factor}")
-        assert images[0].value.size == (28 * denoise_tab.SCALE,) * 2
+        assert Image.open(images[0].value["path"]).size == (28 * denoise_tab.SCALE,) * 2
 
 
 def test_denoise_endpoint_through_gradio_client(app_client, tmp_path):

@@ -69,3 +69,31 @@ def test_unknown_names():
     with pytest.raises(ValueError, match="Unknown dataset 'cifar'"):
         genmodels.load_model("vae", "cifar")
     assert genmodels.canonical_dataset("Fashion-MNIST") == "fashion"
+
+
+def test_vgg_features_are_shipped_with_provenance_and_load():
+    from genmodels.style import VGG_LAYERS, load_vgg
+    from genmodels.weights import VGG_ENTRY
+    tensors, meta = read_weights(VGG_ENTRY.path, VGG_ENTRY.train_command)
+    assert meta["kind"] == "vgg16-features" and meta["license"] == "CC BY 4.0"
+    assert meta["mean_rgb"] == [123.68, 116.779, 103.939] and len(meta["source_file_sha256"]) == 64
+    assert len(tensors) == 2 * len(VGG_LAYERS)
+    out = load_vgg("cpu")(torch.zeros(1, 3, 32, 32), ["conv1_1", "conv5_1"])
+    assert out["conv1_1"].shape == (1, 64, 32, 32) and out["conv5_1"].shape == (1, 512, 2, 2)
+
+
+def test_missing_vgg_file_names_the_rebuild_command(tmp_path, monkeypatch):
+    from genmodels import style
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
+    style.load_vgg.cache_clear()
+    try:
+        with pytest.raises(WeightsError, match="python -m train.vgg16 --source"):
+            style.load_vgg("cpu")
+    finally:
+        style.load_vgg.cache_clear()
+
+
+def test_missing_x4_superres_names_its_factor(weights_copy):
+    (weights_copy / "superres-x4-fashion.safetensors").unlink()
+    with pytest.raises(WeightsError, match="python -m train.superres --dataset fashion --factor 4"):
+        genmodels.load_model("superres4", "fashion", cached=False)

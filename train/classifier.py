@@ -26,6 +26,8 @@ def accuracy(model, images: torch.Tensor, labels: torch.Tensor, device, batch: i
 
 def main() -> None:
     p = base_parser(__doc__)
+    p.add_argument("--label-smoothing", type=float, default=0.0,
+                   help="0 keeps the probabilities honest: the GAN benchmark reads them as confidence")
     args = p.parse_args()
     device = setup(args)
     epochs = args.epochs or DEFAULT_EPOCHS[args.dataset]
@@ -46,7 +48,7 @@ def main() -> None:
         bar = tqdm(loader, desc=f"epoch {epoch}/{epochs}", leave=False)
         for x, y in bar:
             x, y = x.to(device), y.to(device)
-            loss = F.cross_entropy(model(x), y, label_smoothing=0.05)
+            loss = F.cross_entropy(model(x), y, label_smoothing=args.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -58,7 +60,7 @@ def main() -> None:
     e = entry("classifier", args.dataset)
     out = args.out or e.path
     meta = {"kind": "classifier", "dataset": args.dataset, "config": model.config_dict(),
-            "epochs": epochs, "batch_size": args.batch_size, "lr": lr,
+            "epochs": epochs, "batch_size": args.batch_size, "lr": lr, "label_smoothing": args.label_smoothing,
             "metrics": {"test_accuracy": round(acc, 4)}, **provenance(args, device)}
     save_weights(out, model.cpu().state_dict(), meta)
     print(f"saved {out}: test accuracy {acc:.4f}")

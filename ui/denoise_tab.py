@@ -22,10 +22,10 @@ UPLOAD_SIDE = 512           # uploads are reduced to this once, so live updates 
 GALLERY_PER_CLASS = 2
 
 TEXT = """
-A **denoising autoencoder** learns to map a corrupted image back to the clean one. It squeezes the image
-through a narrow code (here {code} numbers for 784 pixels): there is room for the strokes of a digit, which the
-model has seen thousands of times, but not for random specks, so the noise does not get through.
-This model was trained **blind**, on every kind and level of noise at once. The **median filter** beside it is the
+A **denoising autoencoder** learns to map a corrupted image back to the clean one. It squeezes the image through a
+code of just 7×7 positions ({code} numbers) and rebuilds it from that. Trained to give back clean images, the code
+learns to describe what the model has seen thousands of times (strokes of digits, outlines of clothes), not random
+specks, so the noise does not get through. This model was trained **blind**, on every kind and level of noise at once. The **median filter** beside it is the
 classic hand-made baseline. Numbers under each image compare it with the clean one: PSNR in dB (higher is better)
 and SSIM (1 is identical).
 

@@ -16,6 +16,7 @@ from genmodels.imaging import grid_pil
 
 DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
 MAX_COUNT, MAX_SEED, MAX_TRUNCATION = 64, 2 ** 31 - 1, 2.0
+TIMELINE_SAMPLES = 2000          # train.gan's EVAL_SAMPLES
 
 TEXT = """
 A **GAN** is two networks in a contest. The **generator** turns random noise z (64 numbers) into an image; the
@@ -137,9 +138,10 @@ def timeline_view(dataset: str, epoch: float):
                       yaxis=dict(title="loss"), yaxis2=dict(title="D output", overlaying="y", side="right",
                                                              range=[0, 1]),
                       legend=dict(orientation="h", y=1.15), uirevision="keep")
-    text = (f"**Epoch {epoch} of {epochs}** (step {info['step']}, {info['minutes']:.0f} min of training): "
-            f"classifier FID {info['fid']:.1f} (lower is better), mean top-class probability "
-            f"{info['mean_top_probability']:.2f}, rarest class {100 * min(info['class_shares']):.0f}% of samples.")
+    text = (f"**Epoch {epoch} of {epochs}** (step {info['step']}, {info['minutes']:.0f} min of training"
+            f"): classifier FID {info['fid']:.1f} (how far the samples' features are from real images'; lower is "
+            f"better), rarest class {100 * min(info['class_shares']):.0f}% of samples (10% would be even), measured "
+            f"during training on {TIMELINE_SAMPLES:,} samples.")
     return grid, fig, text
 
 
