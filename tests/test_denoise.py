@@ -125,7 +125,9 @@ def test_denoise_endpoint_through_gradio_client(app_client, tmp_path):
     client, _ = app_client
     out = client.predict("mnist", 12, None, "gaussian", 0.5, 1, "mnist", api_name="/denoise")
     clean, noisy, denoised, median, table, summary = out
-    sizes = {Image.open(p).size for p in (clean, noisy, denoised, median)}
+    # each image comes as an update: the PNG path and its caption with the scores
+    assert "dB" in denoised["label"] and clean["label"].startswith("Clean: test image #")
+    sizes = {Image.open(p["value"]).size for p in (clean, noisy, denoised, median)}
     assert sizes == {(28 * denoise_tab.SCALE,) * 2}
     rows = {r[0]: r[1] for r in table["data"]}
     assert rows["Denoised (MNIST autoencoder)"] > rows["Noisy input"] + 5
