@@ -16,6 +16,7 @@ STYLE_EXAMPLES = ["starry_night.jpg", "auvers_van_gogh.jpg", "gravel.png"]
 ON_GPU = torch.cuda.is_available()
 MAX_SIZE = 1024 if ON_GPU else 512        # a 512 px run on a 2-core CPU already takes minutes
 DEFAULT_SIZE = 512 if ON_GPU else 256
+PREVIEW_SECONDS = 0.5       # previews cost nothing measurable; more of them also means a quicker Stop
 TERM_COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#444444"}
 
 TEXT = """
@@ -65,7 +66,8 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
         art = style.load_image(painting, max_side=2 * MAX_SIZE)
         frames = style.stylize(photo, art, size=int(size), steps=int(steps), style_weight=10.0 ** float(strength),
                                content_weight=float(content_weight), tv_weight=float(smoothness),
-                               optimizer=optimizer, init=init, preserve_colors=bool(preserve_colors))
+                               optimizer=optimizer, init=init, preserve_colors=bool(preserve_colors),
+                               preview_seconds=PREVIEW_SECONDS)
         history: list[tuple[int, dict[str, float]]] = []
         for frame in frames:
             history.append((frame.step, frame.losses))
