@@ -45,19 +45,28 @@ def from_uint8(arr: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(arr)).float().div_(255.0)
 
 
-def _to_grayscale_on_white(img: Image.Image) -> Image.Image:
-    """Any mode → 'L'; transparent pixels become white (a sketch canvas is transparent, strokes opaque)."""
+def array_to_image(arr: np.ndarray) -> Image.Image:
+    """A numpy image (uint8, or floats in [0,1] or [0,255]) as a PIL image; ValueError if it is empty."""
+    if arr.size == 0 or arr.ndim not in (2, 3):
+        raise ValueError("The image is empty.")
+    if arr.dtype != np.uint8:
+        arr = np.clip(arr if arr.max() > 1 else arr * 255, 0, 255).astype(np.uint8)
+    return Image.fromarray(arr)
+
+
+def flatten_on_white(img: Image.Image) -> Image.Image:
+    """EXIF rotation applied, 16-bit/32-bit stretched to 8 bits, palette expanded, transparent pixels made white
+    (a sketch canvas is transparent, strokes opaque): an image that converts cleanly to 'L' or 'RGB'."""
     img = ImageOps.exif_transpose(img)
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         arr = np.asarray(img, dtype=np.float64)
-        img = Image.fromarray((255 * (arr - arr.min()) / max(1.0, arr.max() - arr.min())).astype(np.uint8))
+        img = Image.fromarray((255 * (arr - arr.min()) / max(1e-9, arr.max() - arr.min())).astype(np.uint8))
     if img.mode == "P":
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
         rgba = img.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(white, rgba)
-    return img.convert("L")
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    return img
 
 
 def mnistify(image: Image.Image | np.ndarray, threshold: float = 0.15) -> torch.Tensor:
@@ -66,17 +75,12 @@ def mnistify(image: Image.Image | np.ndarray, threshold: float = 0.15) -> torch.
 
     Raises ValueError with a readable message for empty or unreadable input."""
     if isinstance(image, np.ndarray):
-        if image.size == 0 or image.ndim not in (2, 3):
-            raise ValueError("The image is empty.")
-        arr = image
-        if arr.dtype != np.uint8:
-            arr = np.clip(arr if arr.max() > 1 else arr * 255, 0, 255).astype(np.uint8)
-        image = Image.fromarray(arr)
+        image = array_to_image(image)
     if image.width * image.height > MAX_INPUT_PIXELS:
         raise ValueError(f"The image is too large ({image.width}×{image.height}); "
                          f"use one under {MAX_INPUT_PIXELS // 1_000_000} megapixels.")
     image.draft("L", (WORK_SIZE, WORK_SIZE))        # JPEG: decode at reduced size
-    gray = _to_grayscale_on_white(image)
+    gray = flatten_on_white(image).convert("L")
     gray.thumbnail((WORK_SIZE, WORK_SIZE), Image.BILINEAR)
     a = np.asarray(gray, dtype=np.float32) / 255.0
     background = float(np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])))

@@ -23,9 +23,10 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from torch import nn
 
+from .imaging import array_to_image, flatten_on_white
 from .weights import VGG_ENTRY, WeightsError, read_weights
 
 # index of each convolution in torchvision's vgg16().features
@@ -46,12 +47,7 @@ def load_image(source: str | Image.Image | np.ndarray, max_side: int = 2048) -> 
     rotation applied, transparency on white, 16-bit/CMYK/palette/grayscale converted. Large JPEGs are
     decoded at reduced size; a huge or unreadable file is a ValueError with a readable message."""
     if isinstance(source, np.ndarray):
-        if source.size == 0 or source.ndim not in (2, 3):
-            raise ValueError("The image is empty.")
-        arr = source
-        if arr.dtype != np.uint8:
-            arr = np.clip(arr if arr.max() > 1 else arr * 255, 0, 255).astype(np.uint8)
-        img = Image.fromarray(arr)
+        img = array_to_image(source)
     elif isinstance(source, Image.Image):
         img = source
     else:
@@ -66,16 +62,7 @@ def load_image(source: str | Image.Image | np.ndarray, max_side: int = 2048) -> 
                          f"use one under {MAX_UPLOAD_PIXELS // 1_000_000} megapixels.")
     try:
         img.draft("RGB", (max_side, max_side))        # JPEG: decode at 1/2, 1/4 or 1/8 scale when possible
-        img = ImageOps.exif_transpose(img)
-        if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-            a = np.asarray(img, dtype=np.float64)
-            img = Image.fromarray((255 * (a - a.min()) / max(1e-9, a.max() - a.min())).astype(np.uint8))
-        if img.mode == "P":
-            img = img.convert("RGBA")
-        if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-            rgba = img.convert("RGBA")
-            img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-        img = img.convert("RGB")
+        img = flatten_on_white(img).convert("RGB")
         img.thumbnail((max_side, max_side), Image.LANCZOS)
     except (OSError, ValueError, SyntaxError) as err:
         raise ValueError(f"Could not read the image: the file is damaged ({err}).") from None
@@ -298,6 +285,7 @@ def stylize(content: str | Image.Image | np.ndarray, style: str | Image.Image | 
     stages = [(int(coarse_steps), 0.5), (int(steps) - int(coarse_steps), 1.0)] if coarse_steps else \
         [(int(steps), 1.0)]
     x = None
+    best: dict = {"x": None, "loss": None, "terms": None}   # per stage; the next stage starts from the last one's
     done = 0
     last_preview = -math.inf
 

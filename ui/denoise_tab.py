@@ -11,11 +11,12 @@ from PIL import Image
 
 import genmodels
 from genmodels import noise
-from genmodels.data import DATASETS, canonical_dataset, load_sample
-from genmodels.imaging import mnistify, to_pil
+from genmodels.data import DATASETS, load_sample
+from genmodels.imaging import MAX_INPUT_PIXELS, mnistify, to_pil
 from genmodels.restore import compare_denoising, compare_superres
 
-DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
+from .common import DATASET_CHOICES, QUIET, dataset_key, digit_sketchpad, first_per_class
+
 KIND_CHOICES = [(title, kind) for kind, title in noise.KIND_TITLES.items()]
 SCALE = 8                   # 28 px → 224 px, nearest-neighbour
 UPLOAD_SIDE = 512           # uploads are reduced to this once, so live updates never re-decode a huge photo
@@ -43,13 +44,6 @@ def _sample(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return load_sample(dataset)
 
 
-def _dataset(name: str) -> str:
-    try:
-        return canonical_dataset(name)
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
-
-
 def source_image(dataset: str, index: float, image: Image.Image | np.ndarray | None) -> tuple[torch.Tensor, str]:
     """The clean 1×1×28×28 image to work on: your picture (made MNIST-like) if there is one, else the
     shipped test image at `index`; and a name for it."""
@@ -58,7 +52,7 @@ def source_image(dataset: str, index: float, image: Image.Image | np.ndarray | N
             return mnistify(image), "your image"
         except ValueError as err:
             raise gr.Error(str(err)) from None
-    dataset = _dataset(dataset)
+    dataset = dataset_key(dataset)
     images, labels, indices = _sample(dataset)
     if index is None or not math.isfinite(float(index)) or not 0 <= int(index) < len(images) \
             or int(index) != float(index):
@@ -75,7 +69,7 @@ def _caption(title: str, psnr: float, ssim: float, reference: bool = False) -> s
 def denoise(dataset: str, index: float, image, kind: str, level: float, seed: float, model_dataset: str):
     """Clean, noisy, denoised and median-filtered images, each captioned with PSNR/SSIM, and the scores table."""
     clean, name = source_image(dataset, index, image)
-    model_key = _dataset(model_dataset)
+    model_key = dataset_key(model_dataset)
     try:
         kind, level = noise.check(kind, level)
         if seed is None or not math.isfinite(float(seed)) or not 0 <= float(seed) < 2 ** 31:
@@ -99,7 +93,7 @@ def denoise(dataset: str, index: float, image, kind: str, level: float, seed: fl
 def superres(dataset: str, index: float, image, factor: int, model_dataset: str):
     """The small image, bicubic and autoencoder upscaling, and the original, captioned with PSNR/SSIM."""
     clean, name = source_image(dataset, index, image)
-    model_key = _dataset(model_dataset)
+    model_key = dataset_key(model_dataset)
     if factor not in (2, 4):
         raise gr.Error(f"The factor must be 2 or 4, got {factor!r}.")
     model = genmodels.load_model("superres" if factor == 2 else "superres4", model_key)
@@ -115,8 +109,9 @@ def shrink_upload(image: Image.Image | None) -> Image.Image | None:
     """Reduce an upload once (it is re-sent on every slider move) and refuse what cannot be a picture."""
     if image is None:
         return None
-    if image.width * image.height > 40_000_000:
-        raise gr.Error(f"The image is too large ({image.width}×{image.height}); use one under 40 megapixels.")
+    if image.width * image.height > MAX_INPUT_PIXELS:
+        raise gr.Error(f"The image is too large ({image.width}×{image.height}); "
+                       f"use one under {MAX_INPUT_PIXELS // 1_000_000} megapixels.")
     image = image.copy()
     image.thumbnail((UPLOAD_SIDE, UPLOAD_SIDE))
     return image
@@ -130,22 +125,21 @@ def use_drawing(sketch: dict | None) -> Image.Image:
 
 
 def random_index(dataset: str) -> int:
-    return int(torch.randint(len(_sample(_dataset(dataset))[0]), ()).item())
+    return int(torch.randint(len(_sample(dataset_key(dataset))[0]), ()).item())
 
 
 def _gallery_indices(dataset: str) -> list[int]:
-    labels = _sample(dataset)[1]
-    return torch.cat([torch.nonzero(labels == c).flatten()[:GALLERY_PER_CLASS] for c in range(10)]).tolist()
+    return first_per_class(_sample(dataset)[1], GALLERY_PER_CLASS)
 
 
 def gallery_items(dataset: str) -> list[tuple[Image.Image, str]]:
-    images, labels, indices = _sample(_dataset(dataset))
-    classes = DATASETS[_dataset(dataset)].classes
-    return [(to_pil(images[i], 3), f"#{i}: {classes[int(labels[i])]}") for i in _gallery_indices(_dataset(dataset))]
+    images, labels, indices = _sample(dataset_key(dataset))
+    classes = DATASETS[dataset_key(dataset)].classes
+    return [(to_pil(images[i], 3), f"#{i}: {classes[int(labels[i])]}") for i in _gallery_indices(dataset_key(dataset))]
 
 
 def pick(dataset: str, evt: gr.SelectData) -> tuple[int, None]:
-    return _gallery_indices(_dataset(dataset))[evt.index], None
+    return _gallery_indices(dataset_key(dataset))[evt.index], None
 
 
 def level_range(kind: str, level: float) -> gr.Slider:
@@ -156,7 +150,7 @@ def level_range(kind: str, level: float) -> gr.Slider:
 def build(demo: gr.Blocks) -> None:
     """Lay out tab 3 inside `demo` and wire its events (the first picture is drawn on page load)."""
     first = DATASET_CHOICES[0][1]
-    quiet = dict(show_progress="hidden", api_visibility="undocumented")
+    quiet = QUIET
     with gr.Tab("Denoising", id="denoise"):
         code = genmodels.load_model("denoiser", first).config
         gr.Markdown(TEXT.format(code=f"7×7×{code.code} = {49 * code.code}"))
@@ -170,10 +164,7 @@ def build(demo: gr.Blocks) -> None:
                     gallery = gr.Gallery(gallery_items(first), columns=4, height=220, allow_preview=False,
                                          label="Or pick one", elem_classes="pixelated")
                 with gr.Tab("Draw"):
-                    sketch = gr.Sketchpad(label="Pick the brush on the left, then draw", type="numpy",
-                                          image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
-                                          brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
-                                          layers=False, height=330)
+                    sketch = digit_sketchpad("Pick the brush on the left, then draw")
                     draw_btn = gr.Button("Use drawing", variant="primary")
                 with gr.Tab("Your image"):
                     image = gr.Image(type="pil", sources=["upload", "clipboard"], height=220, image_mode=None,

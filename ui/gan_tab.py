@@ -10,11 +10,11 @@ import torch
 from PIL import Image, ImageDraw
 
 import genmodels
-from genmodels.data import DATASETS, canonical_dataset
 from genmodels.gan import slerp
 from genmodels.imaging import grid_pil
 
-DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
+from .common import DATASET_CHOICES, QUIET, dataset_key
+
 MAX_COUNT, MAX_SEED, MAX_TRUNCATION = 64, 2 ** 31 - 1, 2.0
 TIMELINE_SAMPLES = 2000          # train.gan's EVAL_SAMPLES
 
@@ -34,15 +34,8 @@ discriminator would have won and training would stall; if every cell of a grid s
 """
 
 
-def _dataset(name: str) -> str:
-    try:
-        return canonical_dataset(name)
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
-
-
 def _gan(dataset: str):
-    return genmodels.load_model("gan", _dataset(dataset))
+    return genmodels.load_model("gan", dataset_key(dataset))
 
 
 def check_settings(seed, count, truncation) -> tuple[int, int, float]:
@@ -122,7 +115,7 @@ def _timeline(dataset: str) -> tuple[dict, torch.Tensor]:
 
 def timeline_view(dataset: str, epoch: float):
     """The fixed-noise grid after `epoch`, the loss curves with a marker there, and that epoch's metrics."""
-    meta, grids = _timeline(_dataset(dataset))
+    meta, grids = _timeline(dataset_key(dataset))
     epochs = len(meta["timeline"])
     epoch = int(min(max(1, round(float(epoch))), epochs))
     info = meta["timeline"][epoch - 1]
@@ -149,7 +142,7 @@ def build(demo: gr.Blocks) -> None:
     """Lay out tab 4 inside `demo` and wire its events (the first views are drawn on page load)."""
     first = DATASET_CHOICES[0][1]
     epochs = len(_timeline(first)[0]["timeline"])
-    quiet = dict(show_progress="hidden", api_visibility="undocumented")
+    quiet = QUIET
     with gr.Tab("GAN", id="gan"):
         gr.Markdown(TEXT)
         with gr.Row():

@@ -7,13 +7,12 @@ import torch
 from PIL import Image
 
 from genmodels import latent
-from genmodels.data import DATASETS, canonical_dataset
 from genmodels.imaging import grid_pil, mnistify, to_pil
 
+from .common import DATASET_CHOICES, QUIET, dataset_key, digit_sketchpad, first_per_class
 from .latent_map import latent_map_figure
 from .latent_space import DIGIT_SCALE, LatentSpace, get_space, slider_radius
 
-DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
 GALLERY_PER_CLASS = 4
 
 EXPLORER_TEXT = """
@@ -31,10 +30,7 @@ similar images land together. Draw something or pick a test image to see where i
 
 
 def _space(dataset: str) -> LatentSpace:
-    try:
-        return get_space(canonical_dataset(dataset))
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
+    return get_space(dataset_key(dataset))
 
 
 def _decode(dataset: str, z1: float, z2: float) -> tuple[LatentSpace, torch.Tensor]:
@@ -78,8 +74,7 @@ def manifold_click(dataset: str, evt: gr.SelectData) -> tuple[float, float]:
 
 def _gallery_samples(space: LatentSpace) -> list[int]:
     """Indices into the shipped sample of the images the gallery shows: the first few of each class."""
-    return torch.cat([torch.nonzero(space.sample_labels == c).flatten()[:GALLERY_PER_CLASS]
-                      for c in range(len(space.classes))]).tolist()
+    return first_per_class(space.sample_labels, GALLERY_PER_CLASS)
 
 
 def gallery_items(dataset: str) -> list[tuple[Image.Image, str]]:
@@ -159,7 +154,7 @@ def build() -> None:
     r = slider_radius()
     first = DATASET_CHOICES[0][1]
     digit0, manifold0, probs0 = view(first, 0.0, 0.0)
-    quiet = dict(show_progress="hidden", api_visibility="undocumented")
+    quiet = QUIET
 
     with gr.Tab("Latent explorer", id="explorer"):
         gr.Markdown(EXPLORER_TEXT)
@@ -186,10 +181,7 @@ def build() -> None:
                 plot = gr.Plot(label="Latent map")
             with gr.Column(scale=2, min_width=320):
                 with gr.Tab("Draw"):
-                    sketch = gr.Sketchpad(label="Draw a digit or a garment: pick the brush on the left, then draw", type="numpy",
-                                          image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
-                                          brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
-                                          layers=False, height=330)
+                    sketch = digit_sketchpad("Draw a digit or a garment: pick the brush on the left, then draw")
                     encode_btn = gr.Button("Encode drawing", variant="primary")
                 with gr.Tab("Pick a test image"):
                     gallery = gr.Gallery(gallery_items(first), label="Click one to encode it", columns=GALLERY_PER_CLASS,
