@@ -34,6 +34,8 @@ def launch(**kwargs):
     """Start the server (blocking unless prevent_thread_lock=True); tests and benchmarks use this too."""
     kwargs.setdefault("server_name", os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     kwargs.setdefault("server_port", int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    # errors raised before a handler runs (Gradio decoding a corrupt upload) show their message, not a bare "Error"
+    kwargs.setdefault("show_error", True)
     return demo.launch(css=CSS, **kwargs)
 
 
