@@ -1,20 +1,23 @@
 """End-to-end latency of /decode and cold start: python bench/latency.py [--calls 300]
 
-Starts `python app.py` as a new process (cold start = spawn → first HTTP 200), then calls /decode through
-gradio_client: sequentially, and from 8 concurrent clients. Decode compute time is measured separately,
-in-process. Prints medians and p95 in milliseconds; writes bench/out/latency.json.
+Starts `python app.py` as a new process (cold start = spawn → first HTTP 200), then calls /decode
+sequentially, and from 8 concurrent clients (8 processes, one client each), three ways: gradio_client as it
+comes, gradio_client with ssl_verify=False (for a plain-http app it only stops gradio_client from building a
+fresh TLS context, loading the CA bundle, for each of its three requests per call), and plain HTTP (what a
+browser does). For gradio_client alone it also splits a call into its phases. Decode compute time is measured
+separately, in-process. Prints medians and p95 in milliseconds; writes bench/out/latency.json.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
 import random
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -80,23 +83,63 @@ class HttpClient:
         return self.http.get(payload[0]["url"]).content
 
 
-def concurrent_calls(make_client, n_clients: int, per_client: int) -> tuple[list[float], float]:
-    clients = [make_client() for _ in range(n_clients)]
-    results: list[list[float]] = [[] for _ in clients]
-    barrier = threading.Barrier(n_clients)
+def make_client(kind: str, url: str):
+    if kind == "http":
+        return HttpClient(url)
+    from gradio_client import Client
+    return Client(url, verbose=False, ssl_verify=(kind != "gradio_client"))
 
-    def run(i: int) -> None:
-        timed_calls(clients[i], 5, 100 + i)
-        barrier.wait()
-        results[i] = timed_calls(clients[i], per_client, 200 + i)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_clients)]
+def _client_process(kind: str, url: str, per_client: int, seed: int, barrier, results) -> None:
+    client = make_client(kind, url)
+    timed_calls(client, 5, 100 + seed)                  # warm-up
+    barrier.wait()
+    results.put(timed_calls(client, per_client, 200 + seed))
+
+
+def concurrent_calls(kind: str, url: str, n_clients: int, per_client: int) -> tuple[list[float], float]:
+    """n_clients processes, each with its own client, start together and each make per_client calls."""
+    ctx = mp.get_context("spawn")
+    barrier, results = ctx.Barrier(n_clients + 1), ctx.Queue()
+    procs = [ctx.Process(target=_client_process, args=(kind, url, per_client, i, barrier, results))
+             for i in range(n_clients)]
+    for proc in procs:
+        proc.start()
+    barrier.wait()
     t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return [x for r in results for x in r], time.perf_counter() - t0
+    out = [x for _ in procs for x in results.get()]
+    wall = time.perf_counter() - t0
+    for proc in procs:
+        proc.join()
+    return out, wall
+
+
+def gradio_client_phases(client, n: int) -> dict:
+    """Where a gradio_client call's time goes: the POST that queues it, waiting for the result on the event
+    stream (gradio_client checks for new messages every 50 ms), and downloading the image."""
+    from gradio_client import client as gc
+    phases: dict[str, list[float]] = {"queue_join": [], "wait_for_result": [], "download_image": []}
+    patched = {"queue_join": (gc.Client, "send_data"), "wait_for_result": (gc.Endpoint, "_sse_fn_v1plus"),
+               "download_image": (gc.Endpoint, "download_files")}
+    originals = {}
+    for phase, (cls, name) in patched.items():
+        if not hasattr(cls, name):                       # another gradio_client version: no breakdown
+            return {}
+        originals[phase] = getattr(cls, name)
+
+        def timed(*a, _f=originals[phase], _phase=phase, **k):
+            t = time.perf_counter()
+            try:
+                return _f(*a, **k)
+            finally:
+                phases[_phase].append((time.perf_counter() - t) * 1000)
+        setattr(cls, name, timed)
+    try:
+        timed_calls(client, n, 2)
+    finally:
+        for phase, (cls, name) in patched.items():
+            setattr(cls, name, originals[phase])
+    return {k: {"p50": round(pct(v, 0.5), 1), "p95": round(pct(v, 0.95), 1)} for k, v in phases.items()}
 
 
 def summary(xs: list[float], wall: float | None = None) -> dict:
@@ -112,8 +155,6 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--cold-starts", type=int, default=3)
     args = p.parse_args()
-    from gradio_client import Client
-
     colds = []
     for _ in range(args.cold_starts):
         port = free_port()
@@ -128,13 +169,15 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/"
         per = max(1, args.calls // args.clients)
         res = {}
-        for name, make in (("gradio_client", lambda: Client(url, verbose=False)),
-                           ("http", lambda: HttpClient(url))):
-            client = make()
+        for kind in ("gradio_client", "gradio_client_ssl_verify_false", "http"):
+            client = make_client(kind, url)
             timed_calls(client, 20, 0)                   # warm-up
-            res[f"{name}_alone_ms"] = summary(timed_calls(client, args.calls, 1))
-            together, wall = concurrent_calls(make, args.clients, per)
-            res[f"{name}_{args.clients}_clients_ms"] = summary(together, wall)
+            res[f"{kind}_alone_ms"] = summary(timed_calls(client, args.calls, 1))
+            if kind.startswith("gradio_client"):
+                res[f"{kind}_phases_ms"] = gradio_client_phases(client, min(args.calls, 100))
+            together, wall = concurrent_calls(kind, url, args.clients, per)
+            res[f"{kind}_{args.clients}_clients_ms"] = summary(together, wall)
+            print(kind, json.dumps({k: v for k, v in res.items() if k.startswith(kind)}), flush=True)
     finally:
         proc.terminate()
         proc.wait()

@@ -20,7 +20,7 @@ from genmodels import build_model
 from genmodels.data import load_split
 from genmodels.gan import discriminator_loss, generator_loss
 from genmodels.metrics import classifier_features, sample_quality
-from genmodels.weights import EXTRA_PREFIX, entry, save_weights
+from genmodels.weights import EXTRA_PREFIX, entry, read_weights, save_weights, split_extras
 
 from .common import base_parser, provenance, setup
 
@@ -52,6 +52,8 @@ def main() -> None:
     p.add_argument("--latent-dim", type=int, default=64)
     p.add_argument("--ema", type=float, default=0.999, help="decay of the generator's weight average")
     p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images (smoke test)")
+    p.add_argument("--resume", default=None, help="continue from this checkpoint: its generator and discriminator, "
+                   "timeline and curves (fresh optimiser state; the weight average restarts from its generator)")
     args = p.parse_args()
     device = setup(args)
     epochs, lr = args.epochs or 10, args.lr or 2e-4
@@ -61,20 +63,34 @@ def main() -> None:
     test_x, _ = load_split(args.dataset, train=False, root=args.data_root)
     classifier = genmodels.load_model("classifier", args.dataset)
     test_feats, _ = classifier_features(classifier, test_x)
+    scored_by = f"evaluation classifier trained {classifier.metadata['trained_at']}"
 
-    gan = build_model("gan", {"channels": args.channels, "latent_dim": args.latent_dim}).to(device)
+    curves = {k: [] for k in ("step", "g_loss", "d_loss", "d_real", "d_fake")}
+    timeline, grids, previous, done, step = [], [], {}, 0, 0
+    if args.resume:
+        tensors, meta = read_weights(args.resume, f"python -m train.gan --dataset {args.dataset}")
+        state, extras = split_extras(tensors)
+        gan = build_model("gan", meta["config"])
+        gan.load_state_dict(state)
+        curves, timeline, done = meta["curves"], meta["timeline"], meta["epochs"]
+        for t in timeline:      # checkpoints from before "scored_by" was recorded
+            t.setdefault("scored_by", "an earlier evaluation classifier")
+        grids, step = list(extras["timeline_grids"]), timeline[-1]["step"]
+        previous = {"previous_commands": meta.get("previous_commands", []) + [meta["training_command"]]}
+    else:
+        gan = build_model("gan", {"channels": args.channels, "latent_dim": args.latent_dim})
+    gan.to(device)
     G, D = gan.generator, gan.discriminator
     ema = copy.deepcopy(gan).eval()                     # ema.generator: the weight average used for sampling
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
     fixed_z = gan.latents(GRID, FIXED_NOISE_SEED).to(device)
     steps = len(train_x) // args.batch_size
-    curves = {k: [] for k in ("step", "g_loss", "d_loss", "d_real", "d_fake")}
-    timeline, grids = [], []
     run = {k: 0.0 for k in ("g_loss", "d_loss", "d_real", "d_fake")}
-    step, start = 0, time.time()
+    start = time.time() - 60 * (timeline[-1]["minutes"] if timeline else 0)
+    epochs += done
 
-    for epoch in range(1, epochs + 1):
+    for epoch in range(done + 1, epochs + 1):
         G.train(), D.train()
         perm = torch.randperm(len(train_x))
         bar = tqdm(range(steps), desc=f"epoch {epoch}/{epochs}", leave=False)
@@ -119,7 +135,8 @@ def main() -> None:
         timeline.append({"epoch": epoch, "step": step, "minutes": round((time.time() - start) / 60, 2),
                          "fid": round(q["fid"], 3), "mean_top_probability": round(q["mean_top_probability"], 4),
                          "class_shares": q["class_shares"], "generator": chosen,
-                         "fid_live": round(scores["live"]["fid"], 3), "fid_ema": round(scores["ema"]["fid"], 3)})
+                         "fid_live": round(scores["live"]["fid"], 3), "fid_ema": round(scores["ema"]["fid"], 3),
+                         "scored_by": scored_by})
         print(f"epoch {epoch}: classifier FID live {scores['live']['fid']:.2f} / average {scores['ema']['fid']:.2f}; "
               f"{chosen}: mean top-class probability {q['mean_top_probability']:.3f}, class shares "
               f"{[round(v, 3) for v in q['class_shares']]}", flush=True)
@@ -133,7 +150,7 @@ def main() -> None:
     meta = {"kind": "gan", "dataset": args.dataset, "config": final.config_dict(), "epochs": epochs,
             "batch_size": args.batch_size, "lr": lr, "ema": args.ema, "metrics": metrics,
             "timeline": timeline, "curves": curves, "log_every": LOG_EVERY, "fixed_noise_seed": FIXED_NOISE_SEED,
-            **provenance(args, device)}
+            **previous, **provenance(args, device)}
     out = args.out or entry("gan", args.dataset).path
     save_weights(out, tensors, meta)
     print(f"saved {out}: {metrics}")

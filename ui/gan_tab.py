@@ -135,6 +135,9 @@ def timeline_view(dataset: str, epoch: float):
             f"): classifier FID {info['fid']:.1f} (how far the samples' features are from real images'; lower is "
             f"better), rarest class {100 * min(info['class_shares']):.0f}% of samples (10% would be even), measured "
             f"during training on {TIMELINE_SAMPLES:,} samples.")
+    if info.get("scored_by") != meta["timeline"][-1].get("scored_by"):
+        text += (" These figures were measured with an earlier evaluation classifier than the last epoch's, so "
+                 "compare them only with epochs scored the same way.")
     return grid, fig, text
 
 
