@@ -23,7 +23,8 @@ def build_app() -> gr.Blocks:
             denoise_tab.build(demo)
             gan_tab.build(demo)
             style_tab.build()
-    demo.queue(default_concurrency_limit=1)
+    # Gradio's queue is on by default, one call at a time per event (default_concurrency_limit=1): a CPU
+    # Space runs one model call at a time; calling demo.queue() again would only rebuild the server app
     return demo
 
 

@@ -96,8 +96,12 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, smo
             + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
 
 
-def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
-    """The non-saturating loss: -log D(G(z)) (strong gradients while D still wins)."""
+def generator_loss(fake_logits: torch.Tensor, top_k: float = 1.0) -> torch.Tensor:
+    """The non-saturating loss: -log D(G(z)) (strong gradients while D still wins). With top_k < 1, only that
+    fraction of the batch, the fakes the discriminator finds most realistic, is used (Sinha et al. 2020,
+    "Top-k training of GANs": the worst samples' gradients point away from the data)."""
+    if top_k < 1.0:
+        fake_logits = fake_logits.topk(max(1, round(top_k * len(fake_logits)))).values
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 

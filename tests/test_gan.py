@@ -55,6 +55,13 @@ def test_one_training_step_updates_both_networks(tiny):
     assert any(not torch.equal(a, b) for a, b in zip(d0, D.parameters()))
 
 
+def test_top_k_generator_loss_uses_only_the_most_realistic_fakes():
+    logits = torch.tensor([3.0, -2.0, 1.0, -5.0])
+    best_half = torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor([3.0, 1.0]), torch.ones(2))
+    assert generator_loss(logits, top_k=0.5).item() == pytest.approx(best_half.item())
+    assert generator_loss(logits, top_k=0.5) < generator_loss(logits)      # the worst fakes are left out
+
+
 def test_slerp_ends_at_both_points():
     a, b = torch.randn(16), torch.randn(16)
     path = slerp(a, b, 5)

@@ -51,6 +51,8 @@ def main() -> None:
     p.add_argument("--channels", type=int, default=48)
     p.add_argument("--latent-dim", type=int, default=64)
     p.add_argument("--ema", type=float, default=0.999, help="decay of the generator's weight average")
+    p.add_argument("--top-k", type=float, default=1.0,
+                   help="generator loss on only this fraction of each batch's fakes, those the discriminator rates best")
     p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images (smoke test)")
     p.add_argument("--resume", default=None, help="continue from this checkpoint: its generator and discriminator, "
                    "timeline and curves (fresh optimiser state; the weight average restarts from its generator)")
@@ -103,7 +105,7 @@ def main() -> None:
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-            g_loss = generator_loss(D(fake))
+            g_loss = generator_loss(D(fake), args.top_k)
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
@@ -148,7 +150,7 @@ def main() -> None:
     tensors = dict(final.state_dict())
     tensors[EXTRA_PREFIX + "timeline_grids"] = torch.stack(grids)        # epochs × 64 × 28 × 28, uint8
     meta = {"kind": "gan", "dataset": args.dataset, "config": final.config_dict(), "epochs": epochs,
-            "batch_size": args.batch_size, "lr": lr, "ema": args.ema, "metrics": metrics,
+            "batch_size": args.batch_size, "lr": lr, "ema": args.ema, "top_k": args.top_k, "metrics": metrics,
             "timeline": timeline, "curves": curves, "log_every": LOG_EVERY, "fixed_noise_seed": FIXED_NOISE_SEED,
             **previous, **provenance(args, device)}
     out = args.out or entry("gan", args.dataset).path

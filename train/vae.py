@@ -66,9 +66,10 @@ def main() -> None:
             bar.set_postfix(loss=f"{loss.item():.1f}", kl=f"{kl.item():.2f}")
         model.eval()
         test = vae_negative_elbo(model.cpu(), test_x)
+        knn = knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0], test_y, k=5)
         model.to(device)
         print(f"epoch {epoch}: test -ELBO {test['neg_elbo']:.2f} "
-              f"(rec {test['reconstruction']:.2f} + KL {test['kl']:.2f})", flush=True)
+              f"(rec {test['reconstruction']:.2f} + KL {test['kl']:.2f}), k-NN {knn:.4f}", flush=True)
 
     model.eval().cpu()
     test = vae_negative_elbo(model, test_x, samples=10)
