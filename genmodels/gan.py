@@ -2,12 +2,16 @@
 spectrally normalised discriminator, trained with the non-saturating loss."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
+
+
+DEFAULT_KEEP = 0.6   # the app's discriminator filter: show the 60% of draws the discriminator finds most real
 
 
 @dataclass
@@ -77,14 +81,28 @@ class GAN(nn.Module):
         self.generator.train(was_training)
         return out.clamp(0, 1)
 
-    def sample(self, n: int, seed: int = 0, truncation: float = 1.0) -> torch.Tensor:
-        """n images, the same for the same seed."""
-        return self.generate(self.latents(n, seed, truncation))
+    def sample(self, n: int, seed: int = 0, truncation: float = 1.0, keep: float = 1.0) -> torch.Tensor:
+        """n images, the same for the same (n, seed, truncation, keep).
+
+        keep < 1 is discriminator rejection sampling (Azadi et al. 2019, with a hard cut): draw ⌈n / keep⌉
+        images and return the n that the discriminator rates most real, in the order they were drawn."""
+        if not 0 < keep <= 1:
+            raise ValueError(f"keep must be in (0, 1], got {keep!r}")
+        draws = math.ceil(n / keep - 1e-9)
+        images = self.generate(self.latents(draws, seed, truncation))
+        if draws == n:
+            return images
+        most_real = self.realness(images).topk(n).indices.sort().values
+        return images[most_real]
 
     @torch.no_grad()
     def realness(self, images: torch.Tensor) -> torch.Tensor:
         """The discriminator's probability that each image (N×1×28×28 in [0,1]) is a real one."""
-        return torch.sigmoid(self.discriminator(images * 2 - 1))
+        was_training = self.discriminator.training
+        self.discriminator.eval()     # no power-iteration update of the spectral norms
+        out = torch.sigmoid(self.discriminator(images.float() * 2 - 1))
+        self.discriminator.train(was_training)
+        return out
 
     def config_dict(self) -> dict:
         return asdict(self.config)

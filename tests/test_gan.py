@@ -34,6 +34,31 @@ def test_same_seed_same_images_and_truncation_zero_is_the_mean_image(tiny):
     assert torch.allclose(mean[0], tiny.generate(torch.zeros(1, tiny.latent_dim))[0], atol=1e-5)
 
 
+def test_discriminator_filter_keeps_the_draws_the_discriminator_finds_most_real(tiny):
+    kept = tiny.sample(6, seed=5, keep=0.5)
+    draws = tiny.generate(tiny.latents(12, seed=5))
+    scores = tiny.realness(draws)
+    chosen = torch.tensor([int((draws - k).abs().flatten(1).sum(1).argmin()) for k in kept])
+    assert chosen.tolist() == sorted(chosen.tolist()) and len(set(chosen.tolist())) == 6      # draw order, no repeats
+    rejected = torch.ones(12, dtype=torch.bool)
+    rejected[chosen] = False
+    assert scores[chosen].min() >= scores[rejected].max()
+    assert torch.equal(kept, tiny.sample(6, seed=5, keep=0.5))                                   # still per seed
+    assert torch.equal(tiny.sample(6, seed=5, keep=1.0), tiny.generate(tiny.latents(6, seed=5)))  # 1 = no filter
+    for bad in (0.0, -0.5, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="keep"):
+            tiny.sample(2, seed=0, keep=bad)
+
+
+def test_discriminator_filter_raises_the_shipped_mnist_gans_quality():
+    gan, clf = genmodels.load_model("gan", "mnist"), genmodels.load_model("classifier", "mnist")
+    raw, kept = gan.sample(1000, seed=1), gan.sample(1000, seed=1, keep=0.6)
+    assert gan.realness(kept).mean() > gan.realness(raw).mean() + 0.02
+    top_raw, top_kept = (clf.predict_proba(x).max(1).values.mean() for x in (raw, kept))
+    assert top_kept > top_raw + 0.01
+    assert len(set(clf.predict_proba(kept).argmax(1).tolist())) == 10                       # no class filtered out
+
+
 def test_one_training_step_updates_both_networks(tiny):
     gan = GAN(GANConfig(latent_dim=8, channels=8))
     G, D = gan.generator, gan.discriminator
@@ -96,7 +121,7 @@ def test_shipped_mnist_gan_makes_digits_the_classifier_recognises():
 
 
 def test_critic_view_and_interpolation():
-    grid, text = gan_tab.generate_view("mnist", 5, 9, 1.0, True)
+    grid, text = gan_tab.generate_view("mnist", 5, 9, 1.0, 0.6, True)
     assert "realness" in text and grid.mode == "RGB"
     strip = gan_tab.interpolate("fashion", 1, 2, 7, 0.8)
     assert strip.size[0] > 6 * strip.size[1]
@@ -108,6 +133,8 @@ def test_critic_view_and_interpolation():
     (("mnist", -1, 4, 1.0), "seed must be a whole number from 0"),
     (("mnist", 0, 4, float("nan")), "truncation must be a number from 0 to 2"),
     (("cifar", 0, 4, 1.0), "Unknown dataset"),
+    (("mnist", 0, 4, 1.0, 0.0), r"discriminator filter \(keep\) must be a number from 0.1 to 1"),
+    (("mnist", 0, 4, 1.0, float("nan")), r"discriminator filter \(keep\) must be a number"),
 ])
 def test_bad_input_is_a_clear_error(args, message):
     with pytest.raises(gr.Error, match=message):
@@ -123,3 +150,7 @@ def test_generate_endpoint_through_gradio_client(app_client):
     with pytest.raises(Exception, match="count|maximum"):
         client.predict("mnist", 0, 10_000, 1.0, api_name="/generate")
     assert Image.open(client.predict("fashion", 0, 1, 0.0, api_name="/generate")).size[0] > 50
+    raw = np.asarray(Image.open(client.predict("mnist", 42, 16, 1.0, 1.0, api_name="/generate")))
+    assert raw.shape == a.shape and not np.array_equal(raw, a)       # keep defaults to the filter; 1 turns it off
+    with pytest.raises(Exception, match="keep|maximum value 1"):
+        client.predict("mnist", 0, 4, 1.0, 5.0, api_name="/generate")

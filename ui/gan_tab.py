@@ -10,12 +10,12 @@ import torch
 from PIL import Image, ImageDraw
 
 import genmodels
-from genmodels.gan import slerp
+from genmodels.gan import DEFAULT_KEEP, slerp
 from genmodels.imaging import grid_pil
 
 from .common import DATASET_CHOICES, QUIET, dataset_key
 
-MAX_COUNT, MAX_SEED, MAX_TRUNCATION = 64, 2 ** 31 - 1, 2.0
+MAX_COUNT, MAX_SEED, MAX_TRUNCATION, MIN_KEEP = 64, 2 ** 31 - 1, 2.0, 0.1
 TIMELINE_SAMPLES = 2000          # train.gan's EVAL_SAMPLES
 
 TEXT = """
@@ -23,6 +23,8 @@ A **GAN** is two networks in a contest. The **generator** turns random noise z (
 **discriminator** sees real images and generated ones and learns to tell them apart; the generator learns from the
 discriminator's gradients how to fool it. Nobody tells the generator what a digit is: it only learns what
 the discriminator finds suspicious. The same seed always gives the same noise, so the same images.
+The **discriminator filter** gives the trained critic a second job: draw more images than asked and show only the
+ones it finds most real (rejection sampling). At 0.6 most malformed strokes disappear; at 1 you see the raw generator.
 """
 TIMELINE_TEXT = """
 **What to look for.** Early grids are blurry blobs; strokes appear within the first epoch, fine detail later. The
@@ -50,13 +52,18 @@ def check_settings(seed, count, truncation) -> tuple[int, int, float]:
         return int(f)
 
     seed, count = whole(seed, 0, MAX_SEED, "seed"), whole(count, 1, MAX_COUNT, "count")
+    return seed, count, check_number(truncation, 0, MAX_TRUNCATION, "truncation")
+
+
+def check_number(v, lo: float, hi: float, name: str) -> float:
+    """A finite number lo…hi, else gr.Error naming the value."""
     try:
-        truncation = float(truncation)
+        f = float(v)
     except (TypeError, ValueError):
-        raise gr.Error(f"The truncation must be a number, got {truncation!r}.") from None
-    if not math.isfinite(truncation) or not 0 <= truncation <= MAX_TRUNCATION:
-        raise gr.Error(f"The truncation must be a number from 0 to {MAX_TRUNCATION}, got {truncation!r}.")
-    return seed, count, truncation
+        raise gr.Error(f"The {name} must be a number, got {v!r}.") from None
+    if not math.isfinite(f) or not lo <= f <= hi:
+        raise gr.Error(f"The {name} must be a number from {lo} to {hi}, got {v!r}.")
+    return f
 
 
 def _grid(images: torch.Tensor, scores: torch.Tensor | None = None) -> Image.Image:
@@ -76,24 +83,28 @@ def _grid(images: torch.Tensor, scores: torch.Tensor | None = None) -> Image.Ima
     return img
 
 
-def generate(dataset: str, seed: float, count: float, truncation: float) -> Image.Image:
-    """A grid of `count` samples for `seed` (the same seed, the same grid); truncation scales the noise."""
+def generate(dataset: str, seed: float, count: float, truncation: float, keep: float = DEFAULT_KEEP) -> Image.Image:
+    """A grid of `count` samples for `seed` (the same settings, the same grid); truncation scales the noise;
+    keep < 1 shows only that fraction of the draws, the ones the discriminator finds most real."""
     seed, count, truncation = check_settings(seed, count, truncation)
-    return _grid(_gan(dataset).sample(count, seed, truncation))
+    keep = check_number(keep, MIN_KEEP, 1.0, "discriminator filter (keep)")
+    return _grid(_gan(dataset).sample(count, seed, truncation, keep))
 
 
-def generate_view(dataset: str, seed: float, count: float, truncation: float, critic: bool):
+def generate_view(dataset: str, seed: float, count: float, truncation: float, keep: float, critic: bool):
     """The grid and, if asked, the discriminator's realness for each sample (bars under the cells)."""
     seed, count, truncation = check_settings(seed, count, truncation)
+    keep = check_number(keep, MIN_KEEP, 1.0, "discriminator filter (keep)")
     gan = _gan(dataset)
-    images = gan.sample(count, seed, truncation)
+    images = gan.sample(count, seed, truncation, keep)
     if not critic:
         return _grid(images), ""
     scores = gan.realness(images)
     worst = int(scores.argmin())
     text = (f"Discriminator's realness (bar under each image): mean **{scores.mean():.2f}**, lowest "
-            f"{scores[worst]:.2f} (image {worst + 1}). After training it is close to 0.5 on most samples: it can "
-            "no longer tell, which is what the generator was trained for.")
+            f"{scores[worst]:.2f} (image {worst + 1}). After training it stays near 0.5: it can no longer tell "
+            "most fakes from real digits, which is what the generator was trained for. Move the filter to 1 to see "
+            "the draws it would have rejected come back.")
     return _grid(images, scores), text
 
 
@@ -157,6 +168,8 @@ def build(demo: gr.Blocks) -> None:
                 count = gr.Slider(1, MAX_COUNT, value=36, step=1, label="How many")
                 truncation = gr.Slider(0, MAX_TRUNCATION, value=1.0, step=0.05,
                                        label="Truncation: noise scale (lower: more typical, less varied)")
+                keep = gr.Slider(MIN_KEEP, 1.0, value=DEFAULT_KEEP, step=0.05,
+                                 label="Discriminator filter: show only this fraction of draws, the most real (1 = off)")
                 critic = gr.Checkbox(False, label="Show what the discriminator thinks")
                 critic_text = gr.Markdown()
             with gr.Column(scale=3):
@@ -180,11 +193,12 @@ def build(demo: gr.Blocks) -> None:
         gr.Markdown(TIMELINE_TEXT)
         api_only = gr.Button(visible=False)
 
-    view_inputs = [dataset, seed, count, truncation, critic]
-    gr.on([seed.change, count.release, truncation.release, critic.change, dataset.change], generate_view,
+    view_inputs = [dataset, seed, count, truncation, keep, critic]
+    gr.on([seed.change, count.release, truncation.release, keep.release, critic.change, dataset.change], generate_view,
           view_inputs, [grid, critic_text], trigger_mode="always_last", concurrency_limit=None, **quiet)
-    # the documented endpoint, /generate: the grid alone, from the four settings
-    api_only.click(generate, [dataset, seed, count, truncation], grid, api_name="generate", concurrency_limit=None)
+    # the documented endpoint, /generate: the grid alone, from the settings (keep is optional)
+    api_only.click(generate, [dataset, seed, count, truncation, keep], grid, api_name="generate",
+                   concurrency_limit=None)
     new_seed.click(lambda: int(torch.randint(MAX_SEED, ()).item()), None, seed, **quiet)
     walk_inputs = [dataset, seed_a, seed_b, walk_steps, truncation]
     gr.on([seed_a.change, seed_b.change, walk_steps.release, truncation.release, dataset.change], interpolate,
