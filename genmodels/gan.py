@@ -3,6 +3,7 @@ spectrally normalised discriminator, trained with the non-saturating loss."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 
 import torch
@@ -132,3 +133,16 @@ def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
     if so.abs() < 1e-6:
         return (1 - t) * a + t * b
     return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
+
+
+def resumed_after(meta: dict, default_epochs: int = 10) -> list[int]:
+    """The epochs after which a checkpoint's training was resumed (`--resume`), read from its training commands
+    (each run's `--epochs`, train.gan's default when absent); [] when they do not add up to its epochs."""
+    commands = meta.get("previous_commands", []) + [meta.get("training_command", "")]
+    runs = []
+    for command in commands:
+        m = re.search(r"--epochs[ =](\d+)", command)
+        runs.append(int(m.group(1)) if m else default_epochs)
+    if sum(runs) != meta.get("epochs"):
+        return []
+    return [sum(runs[:i]) for i in range(1, len(runs))]

@@ -8,7 +8,7 @@ from PIL import Image
 
 import genmodels
 import gradio as gr
-from genmodels.gan import GAN, GANConfig, discriminator_loss, generator_loss, slerp
+from genmodels.gan import GAN, GANConfig, discriminator_loss, generator_loss, resumed_after, slerp
 from ui import gan_tab
 
 
@@ -111,6 +111,18 @@ def test_shipped_gan_and_its_timeline_load(dataset):
     assert grid.size[0] > 200 and len(fig.data) == 4 and "Epoch 1 of" in text
     earlier_scorer = meta["timeline"][0].get("scored_by") != meta["timeline"][-1].get("scored_by")
     assert ("earlier evaluation classifier" in text) == earlier_scorer
+    resumes = resumed_after(meta)
+    assert len(fig.layout.shapes) == 1 + len(resumes)                   # the epoch marker and one line per resume
+    assert [a.text for a in fig.layout.annotations] == [f"resumed after epoch {e}" for e in resumes]
+
+
+def test_resume_points_are_read_from_the_training_commands():
+    meta = {"epochs": 34, "training_command": "python -m train.gan --epochs 10 --resume b.safetensors",
+            "previous_commands": ["python -m train.gan --epochs 8", "python -m train.gan --epochs=16 --resume a"]}
+    assert resumed_after(meta) == [8, 24]
+    assert resumed_after({"epochs": 10, "training_command": "python -m train.gan --dataset mnist"}) == []
+    assert resumed_after({**meta, "epochs": 33}) == []                  # commands that do not add up: no lines
+    assert resumed_after(genmodels.load_model("gan", "mnist").metadata) == [8, 24]
 
 
 def test_shipped_mnist_gan_makes_digits_the_classifier_recognises():

@@ -10,7 +10,7 @@ import torch
 from PIL import Image, ImageDraw
 
 import genmodels
-from genmodels.gan import DEFAULT_KEEP, slerp
+from genmodels.gan import DEFAULT_KEEP, resumed_after, slerp
 from genmodels.imaging import grid_pil
 
 from .common import DATASET_CHOICES, QUIET, dataset_key
@@ -33,6 +33,8 @@ goes up when the other improves, and they oscillate around a balance (a discrimi
 would mean it can no longer tell). If the generator's loss shot up while the discriminator's fell to zero, the
 discriminator would have won and training would stall; if every cell of a grid showed the same digit, that would be
 **mode collapse**. The grids come from the same fixed noise every epoch, so you can follow one cell as it learns.
+Dotted lines mark where training was stopped and resumed from the checkpoint: the optimisers restart without their
+memory (Adam's running averages are not saved), and the spike that follows shows how delicate the balance is.
 """
 
 
@@ -137,11 +139,14 @@ def timeline_view(dataset: str, epoch: float):
                       ("d_real", "D(real): mean output"), ("d_fake", "D(fake): mean output")):
         fig.add_trace(go.Scatter(x=c["step"], y=c[key], name=name, mode="lines",
                                  yaxis="y2" if key.startswith("d_r") or key == "d_fake" else "y"))
+    for e in resumed_after(meta):
+        fig.add_vline(x=meta["timeline"][e - 1]["step"], line_dash="dot", line_color="grey",
+                      annotation_text=f"resumed after epoch {e}", annotation_position="bottom right")
     fig.add_vline(x=info["step"], line_dash="dash", line_color="black")
-    fig.update_layout(height=360, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="training step",
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=60, b=10), xaxis_title="training step",
                       yaxis=dict(title="loss"), yaxis2=dict(title="D output", overlaying="y", side="right",
                                                              range=[0, 1]),
-                      legend=dict(orientation="h", y=1.15), uirevision="keep")
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom"), uirevision="keep")   # below the label
     text = (f"**Epoch {epoch} of {epochs}** (step {info['step']}, {info['minutes']:.0f} min of training"
             f"): classifier FID {info['fid']:.1f} (how far the samples' features are from real images'; lower is "
             f"better), rarest class {100 * min(info['class_shares']):.0f}% of samples (10% would be even), measured "

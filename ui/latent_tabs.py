@@ -168,8 +168,10 @@ def build() -> None:
                                  interactive=False, buttons=["download"], elem_classes="pixelated")
                 guess = gr.Label(probs0, label="The evaluation classifier says", num_top_classes=3)
             with gr.Column(scale=3):
-                manifold = gr.Image(manifold0, label="Manifold: the decoder over the sliders' range, each cell an "
-                                    "equal share of the prior N(0, I), so finer near the centre (click a cell to go there)", format="png", interactive=False,
+                gr.Markdown("**Manifold**: the decoder over the sliders' range, each cell an equal share of the prior "
+                            "N(0, I), so finer near the centre. Click a cell to go there.")
+                # no label: an overlaid label would hide the top row of cells
+                manifold = gr.Image(manifold0, label="Manifold", show_label=False, format="png", interactive=False,
                                     buttons=["download", "fullscreen"], elem_classes="pixelated")
 
     with gr.Tab("Latent map", id="map") as map_tab:
