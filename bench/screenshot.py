@@ -90,13 +90,13 @@ def main(url: str, out: Path) -> None:
         page.wait_for_timeout(1500)
         t = time.time()
         page.get_by_role("button", name="Start").click()
-        page.wait_for_selector("text=Running", timeout=60_000)
+        page.wait_for_selector("strong:text-is('Running')", timeout=60_000)   # the status, not other text
         print(f"style transfer: first preview {time.time() - t:.1f} s after Start")
         page.wait_for_timeout(20_000)
         page.screenshot(path=str(out / "style.png"), full_page=True)
         page.get_by_role("button", name="Stop").click()
         t = time.time()
-        page.wait_for_selector("text=Stopped", timeout=10_000)
+        page.wait_for_selector("strong:text-is('Stopped.')", timeout=10_000)
         print(f"style transfer: stopped, status updated after {time.time() - t:.1f} s")
         browser.close()
 
