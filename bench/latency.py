@@ -40,8 +40,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int) -> tuple[subprocess.Popen, float]:
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+def start_app(port: int, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, float]:
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", **(extra_env or {}))
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -146,6 +146,29 @@ def gradio_client_phases(client, n: int) -> dict:
     return {k: {"p50": round(pct(v, 0.5), 1), "p95": round(pct(v, 0.95), 1)} for k, v in phases.items()}
 
 
+def gradio_analytics_summary_ms() -> dict:
+    """What Gradio's queue spends after each event, by default, rebuilding its monitoring summary (a pandas
+    DataFrame of the last events, up to 10,000): app.py makes it rebuild only every 1,000 events."""
+    try:
+        from gradio.queueing import Queue
+        queue = Queue.__new__(Queue)                    # only the summary's own state, no server
+        queue.events_recorded_per_fn, queue.cached_event_analytics_summary = {}, {"functions": {}}
+        out = {}
+        for n in (1000, 10000):
+            records = [{"time": time.time(), "status": "success", "process_time": random.random(),
+                        "function": "decode", "session_hash": uuid.uuid4().hex} for _ in range(n)]
+            times = []
+            for i in range(7):
+                queue.events_recorded, queue.event_count_at_last_cache, queue.ANAYLTICS_CACHE_FREQUENCY = i + 1, i, 1
+                t = time.perf_counter()
+                queue.compute_analytics_summary(records)
+                times.append((time.perf_counter() - t) * 1000)
+            out[f"{n}_events"] = round(statistics.median(times), 2)
+        return out
+    except Exception as err:                            # private Gradio API: another version may differ
+        return {"error": repr(err)}
+
+
 def summary(xs: list[float], wall: float | None = None) -> dict:
     out = {"p50": round(pct(xs, 0.5), 1), "p95": round(pct(xs, 0.95), 1), "n": len(xs)}
     if wall:
@@ -158,17 +181,22 @@ def main() -> None:
     p.add_argument("--calls", type=int, default=300)
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--cold-starts", type=int, default=3)
+    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra environment for the app, e.g. Gradio's defaults GRADIO_ANALYTICS_CACHE_FREQUENCY=1 "
+                        "and GRADIO_ANALYTICS_MAX_EVENTS=10000 to compare with app.py's settings")
+    p.add_argument("--out", default="latency.json", help="file name under bench/out/")
     args = p.parse_args()
+    extra_env = dict(kv.split("=", 1) for kv in args.env)
     colds = []
     for _ in range(args.cold_starts):
         port = free_port()
-        proc, cold = start_app(port)
+        proc, cold = start_app(port, extra_env)
         colds.append(cold)
         proc.terminate()
         proc.wait()
 
     port = free_port()
-    proc, _ = start_app(port)
+    proc, _ = start_app(port, extra_env)
     try:
         url = f"http://127.0.0.1:{port}/"
         per = max(1, args.calls // args.clients)
@@ -204,13 +232,15 @@ def main() -> None:
         fn_ms.append((time.perf_counter() - t) * 1000)
 
     res = {
+        "app_env": extra_env,
         "cold_start_s": {"median": round(statistics.median(colds), 2), "all": [round(c, 2) for c in colds]},
         **res,
         "decode_model_ms": {"p50": round(pct(model_ms, 0.5), 2), "p95": round(pct(model_ms, 0.95), 2)},
         "decode_function_ms": {"p50": round(pct(fn_ms, 0.5), 2), "p95": round(pct(fn_ms, 0.95), 2)},
+        "gradio_analytics_summary_ms_per_event": gradio_analytics_summary_ms(),
     }
     OUT.mkdir(exist_ok=True)
-    (OUT / "latency.json").write_text(json.dumps(res, indent=2))
+    (OUT / args.out).write_text(json.dumps(res, indent=2))
     print(json.dumps(res, indent=2))
 
 

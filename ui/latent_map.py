@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.express as px
+from plotly.colors import qualitative
 
 from genmodels import latent
 
@@ -14,7 +14,7 @@ _base_cache: dict[str, dict] = {}
 def _base_figure(space: LatentSpace) -> dict:
     """One WebGL trace per class (so the legend toggles classes); built once per dataset."""
     if space.dataset not in _base_cache:
-        colors = px.colors.qualitative.Plotly
+        colors = qualitative.Plotly
         mu, labels = space.test_mu.numpy().round(3), space.test_labels.numpy()
         traces = []
         for c, name in enumerate(space.classes):

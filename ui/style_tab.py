@@ -113,7 +113,7 @@ def build() -> None:
             live = gr.Image(label="Result (updates while it runs)", format="png", interactive=False, height=420,
                             buttons=["download", "fullscreen"])
             with gr.Column():
-                curves = gr.Plot(loss_figure([]), label="Loss per term")
+                curves = gr.Plot(label="Loss per term (drawn once a run starts)")
                 gr.Markdown(LOSS_TEXT)
         compare = gr.ImageSlider(label="Before / after (drag the handle)", type="pil", height=420,
                                  interactive=False)
