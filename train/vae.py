@@ -26,6 +26,8 @@ def main() -> None:
     p.add_argument("--warmup-epochs", type=float, default=1.0, help="KL weight ramps 0→1 over this many epochs")
     p.add_argument("--resume", default=None,
                    help="continue from this checkpoint's weights (a fresh LR schedule; no KL warm-up)")
+    p.add_argument("--encoder-only", action="store_true",
+                   help="with --resume: train only the encoder on the same ELBO, decoder frozen")
     args = p.parse_args()
     device = setup(args)
     epochs = args.epochs or 30
@@ -42,8 +44,12 @@ def main() -> None:
         previous_epochs = meta["epochs"]
         previous_commands = meta.get("previous_commands", []) + [meta["training_command"]]
         args.warmup_epochs = 0
+    if args.encoder_only:
+        if not args.resume:
+            p.error("--encoder-only needs --resume")
+        model.decoder.requires_grad_(False)
     model.to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = torch.optim.Adam([q for q in model.parameters() if q.requires_grad], lr=lr)
     steps_per_epoch = len(train_x) // args.batch_size
     total_steps = epochs * steps_per_epoch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total_steps, pct_start=0.1)
