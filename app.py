@@ -5,7 +5,7 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # no phoning home; works offline
 # Gradio's queue rebuilds a pandas summary of its last 10,000 events after every event, for a monitoring page this
-# app does not enable: a cost that grows as the app serves (BENCHMARKS.md, "/decode latency"). Rebuild it rarely.
+# app does not enable: a cost that grows as the app serves (BENCHMARKS.md, "Latent explorer: speed"). Rebuild it rarely.
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
