@@ -13,6 +13,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 
 DEFAULT_KEEP = 0.6   # the app's discriminator filter: show the 60% of draws the discriminator finds most real
+DEFAULT_EPOCHS = 10  # train.gan's epochs when --epochs is not given
 
 
 @dataclass
@@ -135,7 +136,7 @@ def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
     return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
 
 
-def resumed_after(meta: dict, default_epochs: int = 10) -> list[int]:
+def resumed_after(meta: dict, default_epochs: int = DEFAULT_EPOCHS) -> list[int]:
     """The epochs after which a checkpoint's training was resumed (`--resume`), read from its training commands
     (each run's `--epochs`, train.gan's default when absent); [] when they do not add up to its epochs."""
     commands = meta.get("previous_commands", []) + [meta.get("training_command", "")]

@@ -18,7 +18,7 @@ from tqdm import tqdm
 import genmodels
 from genmodels import build_model
 from genmodels.data import load_split
-from genmodels.gan import discriminator_loss, generator_loss
+from genmodels.gan import DEFAULT_EPOCHS, discriminator_loss, generator_loss
 from genmodels.metrics import classifier_features, sample_quality
 from genmodels.weights import EXTRA_PREFIX, entry, read_weights, save_weights, split_extras
 
@@ -58,7 +58,7 @@ def main() -> None:
                    "timeline and curves (fresh optimiser state; the weight average restarts from its generator)")
     args = p.parse_args()
     device = setup(args)
-    epochs, lr = args.epochs or 10, args.lr or 2e-4
+    epochs, lr = args.epochs or DEFAULT_EPOCHS, args.lr or 2e-4
 
     train_x, _ = load_split(args.dataset, train=True, root=args.data_root)
     train_x = train_x[:args.train_limit]

@@ -88,9 +88,7 @@ def _grid(images: torch.Tensor, scores: torch.Tensor | None = None) -> Image.Ima
 def generate(dataset: str, seed: float, count: float, truncation: float, keep: float = DEFAULT_KEEP) -> Image.Image:
     """A grid of `count` samples for `seed` (the same settings, the same grid); truncation scales the noise;
     keep < 1 shows only that fraction of the draws, the ones the discriminator finds most real."""
-    seed, count, truncation = check_settings(seed, count, truncation)
-    keep = check_number(keep, MIN_KEEP, 1.0, "discriminator filter (keep)")
-    return _grid(_gan(dataset).sample(count, seed, truncation, keep))
+    return generate_view(dataset, seed, count, truncation, keep, critic=False)[0]
 
 
 def generate_view(dataset: str, seed: float, count: float, truncation: float, keep: float, critic: bool):
