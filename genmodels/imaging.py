@@ -79,9 +79,12 @@ def mnistify(image: Image.Image | np.ndarray, threshold: float = 0.15) -> torch.
     if image.width * image.height > MAX_INPUT_PIXELS:
         raise ValueError(f"The image is too large ({image.width}×{image.height}); "
                          f"use one under {MAX_INPUT_PIXELS // 1_000_000} megapixels.")
-    image.draft("L", (WORK_SIZE, WORK_SIZE))        # JPEG: decode at reduced size
-    gray = flatten_on_white(image).convert("L")
-    gray.thumbnail((WORK_SIZE, WORK_SIZE), Image.BILINEAR)
+    try:
+        image.draft("L", (WORK_SIZE, WORK_SIZE))    # JPEG: decode at reduced size
+        gray = flatten_on_white(image).convert("L")
+        gray.thumbnail((WORK_SIZE, WORK_SIZE), Image.BILINEAR)
+    except (OSError, SyntaxError) as err:           # a header Pillow reads, then damaged pixel data
+        raise ValueError(f"Could not read the image: the file is damaged ({err}).") from None
     a = np.asarray(gray, dtype=np.float32) / 255.0
     background = float(np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])))
     if background > 0.5:                            # light background: invert to MNIST's white-on-black

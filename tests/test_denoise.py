@@ -108,6 +108,13 @@ def test_bad_values_are_clear_errors(args, message):
         denoise_tab.denoise(*args)
 
 
+def test_damaged_upload_is_a_clear_error():
+    buf = io.BytesIO()
+    Image.new("L", (300, 200), 255).save(buf, "PNG")
+    with pytest.raises(gr.Error, match="the file is damaged"):
+        denoise_tab.shrink_upload(Image.open(io.BytesIO(buf.getvalue()[:100])))
+
+
 def test_huge_upload_is_refused_before_decoding():
     buf = io.BytesIO()
     Image.new("L", (8000, 6000)).save(buf, "PNG")
@@ -141,3 +148,14 @@ def test_denoise_endpoint_through_gradio_client(app_client, tmp_path):
     assert "your image" in out[5]
     with pytest.raises(Exception, match="between 0 and 0.5"):
         client.predict("mnist", 0, None, "salt_pepper", 0.9, 0, "mnist", api_name="/denoise")
+    # a file that is no picture, and a PNG cut short (header fine, pixel data missing): messages, not crashes
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"definitely not an image")
+    with pytest.raises(Exception, match="Your picture: could not read the file, it is not a picture"):
+        client.predict("mnist", 0, handle_file(str(junk)), "mask", 0.25, 0, "mnist", api_name="/denoise")
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(Exception, match="Your picture: could not read the file, it is damaged"):
+        client.predict("mnist", 0, handle_file(str(cut)), "mask", 0.25, 0, "mnist", api_name="/denoise")
+    assert "your image" in client.predict("mnist", 0, handle_file(str(path)), "mask", 0.25, 0, "fashion",
+                                          api_name="/denoise")[5]

@@ -3,6 +3,7 @@ import io
 import struct
 import zlib
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
@@ -178,9 +179,12 @@ def test_stylize_endpoint_rejects_missing_and_unreadable_images(app_client, tmp_
     client, _ = app_client
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"definitely not an image")
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="Choose a photo and a painting first"):
         client.predict(None, None, 1.0, 1.0, 10.0, 64, 20, "lbfgs", "content", False, api_name="/stylize")
     photo((64, 64)).save(tmp_path / "c.png")
+    with pytest.raises(Exception, match="Painting: could not read the file, it is not a picture"):
+        client.predict(handle_file(str(tmp_path / "c.png")), handle_file(str(junk)), 1.0, 1.0, 10.0, 64, 20,
+                       "lbfgs", "content", False, api_name="/stylize")
     with pytest.raises(Exception, match="size|maximum"):
         client.predict(handle_file(str(tmp_path / "c.png")), handle_file(str(tmp_path / "c.png")), 1.0, 1.0, 10.0,
                        100_000, 20, "lbfgs", "content", False, api_name="/stylize")
@@ -190,3 +194,19 @@ def test_coarse_to_fine_ends_at_full_size_and_counts_all_passes():
     frames = list(style.stylize(photo((64, 64)), stripes(), size=64, steps=24, coarse_steps=12, preview_seconds=0.0))
     assert frames[-1].image.size == (64, 64) and frames[-1].step == 24
     assert any(f.image.size == (32, 32) for f in frames[:-1])        # the coarse stage's previews
+
+
+def test_uploads_reach_the_engine_as_uploaded_and_junk_names_the_input(tmp_path):
+    from gradio.components.image import ImageData
+
+    from ui.common import UploadedImage
+
+    gray = tmp_path / "gray.png"
+    Image.new("L", (40, 30), 128).save(gray)
+    photo_input = UploadedImage(type="filepath", image_mode=None, label="Photo")
+    assert photo_input.preprocess(ImageData(path=str(gray), orig_name="gray.png")) == str(gray)  # not re-encoded
+    assert photo_input.get_block_name() == "image"
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"\x00" * 64)
+    with pytest.raises(gr.Error, match="Photo: could not read the file, it is not a picture"):
+        photo_input.preprocess(ImageData(path=str(junk), orig_name="junk.jpg"))

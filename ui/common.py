@@ -1,8 +1,10 @@
-"""Pieces every tab shares: the dataset choices, a dataset name check, the digit sketchpad, quiet events."""
+"""Pieces every tab shares: the dataset choices, a dataset name check, the digit sketchpad, image uploads,
+quiet events."""
 from __future__ import annotations
 
 import gradio as gr
 import torch
+from PIL import Image, UnidentifiedImageError
 
 from genmodels.data import DATASETS, canonical_dataset
 
@@ -24,6 +26,28 @@ def digit_sketchpad(label: str) -> gr.Sketchpad:
     return gr.Sketchpad(label=label, type="numpy", image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
                         brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), layers=False,
                         height=330)
+
+
+class UploadedImage(gr.Image):
+    """gr.Image for uploads: a file Pillow cannot open is a short message naming the input (the text before any
+    parenthesis in its label), not Gradio's component-processing error. Drawn by Gradio's own image component."""
+
+    def get_block_name(self) -> str:
+        return "image"
+
+    def preprocess(self, payload):
+        what = (self.label or "Image").split(" (")[0]
+        try:
+            return super().preprocess(payload)
+        except gr.Error:
+            raise
+        except Image.DecompressionBombError:
+            raise gr.Error(f"{what}: the image is too large to open safely (over ~180 megapixels).") from None
+        except UnidentifiedImageError:
+            raise gr.Error(f"{what}: could not read the file, it is not a picture Pillow understands. "
+                           "Upload a PNG, JPEG, WebP, GIF or BMP image.") from None
+        except (OSError, ValueError, SyntaxError) as err:     # a header Pillow reads, then damaged pixel data
+            raise gr.Error(f"{what}: could not read the file, it is damaged ({err}).") from None
 
 
 def first_per_class(labels: torch.Tensor, per_class: int) -> list[int]:

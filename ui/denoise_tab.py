@@ -15,7 +15,7 @@ from genmodels.data import DATASETS, load_sample
 from genmodels.imaging import MAX_INPUT_PIXELS, mnistify, to_pil
 from genmodels.restore import compare_denoising, compare_superres
 
-from .common import DATASET_CHOICES, QUIET, dataset_key, digit_sketchpad, first_per_class
+from .common import DATASET_CHOICES, QUIET, UploadedImage, dataset_key, digit_sketchpad, first_per_class
 
 KIND_CHOICES = [(title, kind) for kind, title in noise.KIND_TITLES.items()]
 SCALE = 8                   # 28 px → 224 px, nearest-neighbour
@@ -112,8 +112,11 @@ def shrink_upload(image: Image.Image | None) -> Image.Image | None:
     if image.width * image.height > MAX_INPUT_PIXELS:
         raise gr.Error(f"The image is too large ({image.width}×{image.height}); "
                        f"use one under {MAX_INPUT_PIXELS // 1_000_000} megapixels.")
-    image = image.copy()
-    image.thumbnail((UPLOAD_SIDE, UPLOAD_SIDE))
+    try:
+        image = image.copy()
+        image.thumbnail((UPLOAD_SIDE, UPLOAD_SIDE))
+    except (OSError, ValueError, SyntaxError) as err:       # a header Pillow reads, then damaged pixel data
+        raise gr.Error(f"Could not read the image: the file is damaged ({err}).") from None
     return image
 
 
@@ -167,9 +170,9 @@ def build(demo: gr.Blocks) -> None:
                     sketch = digit_sketchpad("Pick the brush on the left, then draw")
                     draw_btn = gr.Button("Use drawing", variant="primary")
                 with gr.Tab("Your image"):
-                    image = gr.Image(type="pil", sources=["upload", "clipboard"], height=220, image_mode=None,
-                                     label="Your picture (a drawing lands here too); clear it to go back to the "
-                                           "test images")
+                    image = UploadedImage(type="pil", sources=["upload", "clipboard"], height=220, image_mode=None,
+                                          label="Your picture (a drawing lands here too); clear it to go back "
+                                                "to the test images")
             with gr.Column(scale=3):
                 with gr.Row():
                     kind = gr.Dropdown(KIND_CHOICES, value="gaussian", label="Noise")

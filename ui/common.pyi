@@ -1,0 +1,62 @@
+"""Pieces every tab shares: the dataset choices, a dataset name check, the digit sketchpad, image uploads,
+quiet events."""
+from __future__ import annotations
+
+import gradio as gr
+import torch
+from PIL import Image
+
+from genmodels.data import DATASETS, canonical_dataset
+
+DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
+FIRST_DATASET = DATASET_CHOICES[0][1]
+QUIET = dict(show_progress="hidden", api_visibility="undocumented")   # internal UI events: no overlay, no API docs
+
+
+def dataset_key(name: str) -> str:
+    """A dataset name from the UI or the API as a key of DATASETS; gr.Error naming the choices otherwise."""
+    try:
+        return canonical_dataset(name)
+    except ValueError as err:
+        raise gr.Error(str(err)) from None
+
+
+def digit_sketchpad(label: str) -> gr.Sketchpad:
+    """A 280×280 canvas with one black brush: what mnistify turns into a 28×28 digit."""
+    return gr.Sketchpad(label=label, type="numpy", image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
+                        brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), layers=False,
+                        height=330)
+
+from gradio.events import Dependency
+
+class UploadedImage(gr.Image):
+    """gr.Image for uploads: a file Pillow cannot open is a short message naming the input (the text before any
+    parenthesis in its label), not Gradio's component-processing error. Drawn by Gradio's own image component."""
+
+    def get_block_name(self) -> str:
+        return "image"
+
+    def preprocess(self, payload):
+        what = (self.label or "Image").split(" (")[0]
+        try:
+            return super().preprocess(payload)
+        except gr.Error:
+            raise
+        except Image.DecompressionBombError:
+            raise gr.Error(f"{what}: the image is too large to open safely (over ~180 megapixels).") from None
+        except UnidentifiedImageError:
+            raise gr.Error(f"{what}: could not read the file, it is not a picture Pillow understands. "
+                           "Upload a PNG, JPEG, WebP, GIF or BMP image.") from None
+        except (OSError, ValueError, SyntaxError) as err:     # a header Pillow reads, then damaged pixel data
+            raise gr.Error(f"{what}: could not read the file, it is damaged ({err}).") from None
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def first_per_class(labels: torch.Tensor, per_class: int) -> list[int]:
+    """Indices of the first `per_class` images of each class, class by class (the galleries' order)."""
+    return torch.cat([torch.nonzero(labels == c).flatten()[:per_class]
+                      for c in range(int(labels.max()) + 1)]).tolist()
