@@ -13,6 +13,7 @@ class VAEConfig:
     latent_dim: int = 2
     channels: int = 32     # first conv width; doubled at 7×7
     hidden: int = 256      # fully-connected width between the conv stack and the latent
+    mlp_layers: int = 1    # hidden fully-connected layers on each side of the latent
 
 
 class VAE(nn.Module):
@@ -26,16 +27,20 @@ class VAE(nn.Module):
             nn.Conv2d(1, ch, 3, padding=1), nn.ReLU(),
             nn.Conv2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),       # 14×14
             nn.Conv2d(ch, ch2, 4, stride=2, padding=1), nn.ReLU(),      # 7×7
-            nn.Flatten(), nn.Linear(ch2 * 49, c.hidden), nn.ReLU(),
+            nn.Flatten(), nn.Linear(ch2 * 49, c.hidden), nn.ReLU(), *self._more_hidden(c),
             nn.Linear(c.hidden, 2 * c.latent_dim),
         )
         self.decoder = nn.Sequential(
-            nn.Linear(c.latent_dim, c.hidden), nn.ReLU(),
+            nn.Linear(c.latent_dim, c.hidden), nn.ReLU(), *self._more_hidden(c),
             nn.Linear(c.hidden, ch2 * 49), nn.ReLU(), nn.Unflatten(1, (ch2, 7, 7)),
             nn.ConvTranspose2d(ch2, ch, 4, stride=2, padding=1), nn.ReLU(),   # 14×14
             nn.ConvTranspose2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),    # 28×28
             nn.Conv2d(ch, 1, 3, padding=1),
         )
+
+    @staticmethod
+    def _more_hidden(c: VAEConfig) -> list[nn.Module]:
+        return [m for _ in range(c.mlp_layers - 1) for m in (nn.Linear(c.hidden, c.hidden), nn.ReLU())]
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: N×1×28×28 in [0,1] → (μ, log σ²), each N×latent_dim."""

@@ -9,8 +9,10 @@ from genmodels.metrics import knn_accuracy, vae_negative_elbo
 from genmodels.vae import VAE, VAEConfig, negative_elbo
 
 
-def test_shapes_and_ranges():
-    vae = VAE(VAEConfig(channels=8, hidden=32)).eval()
+@pytest.mark.parametrize("mlp_layers", [1, 3])
+def test_shapes_and_ranges(mlp_layers):
+    vae = VAE(VAEConfig(channels=8, hidden=32, mlp_layers=mlp_layers)).eval()
+    assert sum(isinstance(m, torch.nn.Linear) for m in vae.decoder) == mlp_layers + 1
     x = torch.rand(5, 1, 28, 28)
     mu, logvar = vae.encode(x)
     assert mu.shape == (5, 2) and logvar.shape == (5, 2)

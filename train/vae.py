@@ -23,7 +23,11 @@ def main() -> None:
     p = base_parser(__doc__)
     p.add_argument("--channels", type=int, default=32)
     p.add_argument("--hidden", type=int, default=256)
-    p.add_argument("--warmup-epochs", type=float, default=1.0, help="KL weight ramps 0→1 over this many epochs")
+    p.add_argument("--mlp-layers", type=int, default=1, help="hidden fully-connected layers each side of the latent")
+    p.add_argument("--warmup-epochs", type=float, default=1.0,
+                   help="KL weight moves linearly from --beta-start to 1 over this many epochs")
+    p.add_argument("--beta-start", type=float, default=0.0,
+                   help="KL weight at the first step (0: the usual warm-up; >1: start with a tighter bottleneck)")
     p.add_argument("--resume", default=None,
                    help="continue from this checkpoint's weights (a fresh LR schedule; no KL warm-up)")
     p.add_argument("--encoder-only", action="store_true",
@@ -35,7 +39,7 @@ def main() -> None:
 
     train_x, train_y = load_split(args.dataset, train=True, root=args.data_root)
     test_x, test_y = load_split(args.dataset, train=False, root=args.data_root)
-    model = build_model("vae", {"channels": args.channels, "hidden": args.hidden})
+    model = build_model("vae", {"channels": args.channels, "hidden": args.hidden, "mlp_layers": args.mlp_layers})
     previous_epochs, previous_commands = 0, []
     if args.resume:
         tensors, meta = read_weights(args.resume, "python -m train.vae --dataset " + args.dataset)
@@ -63,7 +67,8 @@ def main() -> None:
         for b in bar:
             x = train_x[perm[b * args.batch_size:(b + 1) * args.batch_size]].to(device)
             logits, mu, logvar = model(x)
-            loss, rec, kl = negative_elbo(logits, x, mu, logvar, beta=min(1.0, (step + 1) / warmup))
+            beta = args.beta_start + (1 - args.beta_start) * min(1.0, (step + 1) / warmup)
+            loss, rec, kl = negative_elbo(logits, x, mu, logvar, beta=beta)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
