@@ -38,18 +38,20 @@ def _base_figure(space: LatentSpace) -> dict:
 
 def latent_map_figure(space: LatentSpace, z: tuple[float, float] | None = None,
                       encoded: dict | None = None, walk: dict | None = None) -> go.Figure:
-    """The map with overlays: the sliders' point z, an encoded input (μ and its ±2σ ellipse), a walk A→B."""
+    """The map with overlays: the sliders' point z, an encoded input (μ and its ±2σ ellipse), a walk A→B.
+    The overlays are WebGL traces too: plotly draws every WebGL trace above every SVG one, so SVG markers would
+    hide under a dense cluster."""
     fig = go.Figure(_base_figure(space), skip_invalid=True)
     if walk is not None:
-        fig.add_trace(go.Scatter(x=walk["z"][:, 0], y=walk["z"][:, 1], mode="lines+markers", name="walk A→B",
+        fig.add_trace(go.Scattergl(x=walk["z"][:, 0], y=walk["z"][:, 1], mode="lines+markers", name="walk A→B",
                                  line=dict(color="black", width=2, dash="dot"), marker=dict(size=5)))
     if encoded is not None:
         xs, ys = latent.posterior_ellipse(encoded["mu"], encoded["logvar"], n_sigma=2)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="±2σ posterior", line=dict(color="black")))
-        fig.add_trace(go.Scatter(x=[float(encoded["mu"][0])], y=[float(encoded["mu"][1])], mode="markers",
+        fig.add_trace(go.Scattergl(x=xs, y=ys, mode="lines", name="±2σ posterior", line=dict(color="black")))
+        fig.add_trace(go.Scattergl(x=[float(encoded["mu"][0])], y=[float(encoded["mu"][1])], mode="markers",
                                  name=f"μ of {encoded['name']}",
                                  marker=dict(symbol="x", size=12, color="black")))
     if z is not None:
-        fig.add_trace(go.Scatter(x=[z[0]], y=[z[1]], mode="markers", name="sliders (z1, z2)",
+        fig.add_trace(go.Scattergl(x=[z[0]], y=[z[1]], mode="markers", name="sliders (z1, z2)",
                                  marker=dict(symbol="star", size=18, color="red", line=dict(color="white", width=1))))
     return fig
