@@ -2,6 +2,7 @@
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -199,13 +200,14 @@ def test_coarse_to_fine_ends_at_full_size_and_counts_all_passes():
 def test_uploads_reach_the_engine_as_uploaded_and_junk_names_the_input(tmp_path):
     from gradio.components.image import ImageData
 
-    from ui.common import UploadedImage
+    import ui.common
+    from ui.common import uploaded_image
 
     gray = tmp_path / "gray.png"
     Image.new("L", (40, 30), 128).save(gray)
-    photo_input = UploadedImage(type="filepath", image_mode=None, label="Photo")
+    photo_input = uploaded_image(type="filepath", image_mode=None, label="Photo")
     assert photo_input.preprocess(ImageData(path=str(gray), orig_name="gray.png")) == str(gray)  # not re-encoded
-    assert photo_input.get_block_name() == "image"
+    assert not (Path(ui.common.__file__).with_suffix(".pyi")).exists()     # no stub written by Gradio
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"\x00" * 64)
     with pytest.raises(gr.Error, match="Photo: could not read the file, it is not a picture"):

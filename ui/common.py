@@ -28,17 +28,17 @@ def digit_sketchpad(label: str) -> gr.Sketchpad:
                         height=330)
 
 
-class UploadedImage(gr.Image):
-    """gr.Image for uploads: a file Pillow cannot open is a short message naming the input (the text before any
-    parenthesis in its label), not Gradio's component-processing error. Drawn by Gradio's own image component."""
+def uploaded_image(value=None, **kwargs) -> gr.Image:
+    """gr.Image(value, **kwargs) for uploads: a file Pillow cannot open is a short message naming the input (its
+    label up to any parenthesis), not Gradio's component-processing error. The preprocess is wrapped on the
+    instance: a gr.Image subclass would make Gradio write a .pyi stub beside this module at import time."""
+    image = gr.Image(value, **kwargs)
+    what = (image.label or "Image").split(" (")[0]
+    gradio_preprocess = image.preprocess
 
-    def get_block_name(self) -> str:
-        return "image"
-
-    def preprocess(self, payload):
-        what = (self.label or "Image").split(" (")[0]
+    def preprocess(payload):
         try:
-            return super().preprocess(payload)
+            return gradio_preprocess(payload)
         except gr.Error:
             raise
         except Image.DecompressionBombError:
@@ -48,6 +48,9 @@ class UploadedImage(gr.Image):
                            "Upload a PNG, JPEG, WebP, GIF or BMP image.") from None
         except (OSError, ValueError, SyntaxError) as err:     # a header Pillow reads, then damaged pixel data
             raise gr.Error(f"{what}: could not read the file, it is damaged ({err}).") from None
+
+    image.preprocess = preprocess
+    return image
 
 
 def first_per_class(labels: torch.Tensor, per_class: int) -> list[int]:

@@ -15,7 +15,7 @@ from genmodels.data import DATASETS, load_sample
 from genmodels.imaging import MAX_INPUT_PIXELS, mnistify, to_pil
 from genmodels.restore import compare_denoising, compare_superres
 
-from .common import DATASET_CHOICES, QUIET, UploadedImage, dataset_key, digit_sketchpad, first_per_class
+from .common import DATASET_CHOICES, QUIET, dataset_key, digit_sketchpad, first_per_class, uploaded_image
 
 KIND_CHOICES = [(title, kind) for kind, title in noise.KIND_TITLES.items()]
 SCALE = 8                   # 28 px → 224 px, nearest-neighbour
@@ -170,9 +170,9 @@ def build(demo: gr.Blocks) -> None:
                     sketch = digit_sketchpad("Pick the brush on the left, then draw")
                     draw_btn = gr.Button("Use drawing", variant="primary")
                 with gr.Tab("Your image"):
-                    image = UploadedImage(type="pil", sources=["upload", "clipboard"], height=220, image_mode=None,
-                                          label="Your picture (a drawing lands here too); clear it to go back "
-                                                "to the test images")
+                    image = uploaded_image(type="pil", sources=["upload", "clipboard"], height=220, image_mode=None,
+                                           label="Your picture (a drawing lands here too); clear it to go back "
+                                                 "to the test images")
             with gr.Column(scale=3):
                 with gr.Row():
                     kind = gr.Dropdown(KIND_CHOICES, value="gaussian", label="Noise")

@@ -10,7 +10,7 @@ import torch
 
 from genmodels import style
 
-from .common import UploadedImage
+from .common import uploaded_image
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
 CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]
@@ -91,12 +91,12 @@ def build() -> None:
             with gr.Column():
                 # image_mode=None: Gradio hands over the file as uploaded; style.load_image decodes it (a large
                 # JPEG at reduced size) and gives the message for a file it cannot use
-                content = UploadedImage(str(EXAMPLES / CONTENT_EXAMPLES[0]), type="filepath", image_mode=None,
-                                        sources=["upload", "webcam", "clipboard"], label="Photo", height=260)
+                content = uploaded_image(str(EXAMPLES / CONTENT_EXAMPLES[0]), type="filepath", image_mode=None,
+                                         sources=["upload", "webcam", "clipboard"], label="Photo", height=260)
                 gr.Examples([[str(EXAMPLES / f)] for f in CONTENT_EXAMPLES], content, label="Example photos")
             with gr.Column():
-                painting = UploadedImage(str(EXAMPLES / STYLE_EXAMPLES[0]), type="filepath", image_mode=None,
-                                         sources=["upload", "clipboard"], label="Painting (the style)", height=260)
+                painting = uploaded_image(str(EXAMPLES / STYLE_EXAMPLES[0]), type="filepath", image_mode=None,
+                                          sources=["upload", "clipboard"], label="Painting (the style)", height=260)
                 gr.Examples([[str(EXAMPLES / f)] for f in STYLE_EXAMPLES], painting, label="Example styles")
             with gr.Column():
                 strength = gr.Slider(-1, 3, value=1, step=0.1, label="Style strength: log₁₀ of the style weight")
