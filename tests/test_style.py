@@ -197,7 +197,7 @@ def test_coarse_to_fine_ends_at_full_size_and_counts_all_passes():
     assert any(f.image.size == (32, 32) for f in frames[:-1])        # the coarse stage's previews
 
 
-def test_uploads_reach_the_engine_as_uploaded_and_junk_names_the_input(tmp_path):
+def test_uploads_reach_the_engine_as_uploaded_and_junk_names_the_input(tmp_path, monkeypatch):
     from gradio.components.image import ImageData
 
     import ui.common
@@ -210,5 +210,16 @@ def test_uploads_reach_the_engine_as_uploaded_and_junk_names_the_input(tmp_path)
     assert not (Path(ui.common.__file__).with_suffix(".pyi")).exists()     # no stub written by Gradio
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"\x00" * 64)
-    with pytest.raises(gr.Error, match="Photo: could not read the file, it is not a picture"):
+    with pytest.raises(gr.Error, match="Photo: could not read the file, it is not a picture") as first:
         photo_input.preprocess(ImageData(path=str(junk), orig_name="junk.jpg"))
+    with pytest.raises(gr.Error, match="Photo: could not read the file") as again:   # another event, same upload
+        photo_input.preprocess(ImageData(path=str(junk), orig_name="junk.jpg"))
+    other = tmp_path / "other.jpg"
+    other.write_bytes(b"\x01" * 64)
+    with pytest.raises(gr.Error) as different:
+        photo_input.preprocess(ImageData(path=str(other), orig_name="other.jpg"))
+    assert (first.value.visible, again.value.visible, different.value.visible) == (True, False, True)  # one toast each
+    monkeypatch.setattr(ui.common, "UPLOAD_ERROR_SECONDS", -1.0)    # the first toast gone: a new try shows it again
+    with pytest.raises(gr.Error) as later:
+        photo_input.preprocess(ImageData(path=str(junk), orig_name="junk.jpg"))
+    assert later.value.visible

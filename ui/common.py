@@ -2,6 +2,9 @@
 quiet events."""
 from __future__ import annotations
 
+import threading
+import time
+
 import gradio as gr
 import torch
 from PIL import Image, UnidentifiedImageError
@@ -28,13 +31,29 @@ def digit_sketchpad(label: str) -> gr.Sketchpad:
                         height=330)
 
 
+UPLOAD_ERROR_SECONDS = 10    # how long an upload's error toast stays up (Gradio's default)
+
+
 def uploaded_image(value=None, **kwargs) -> gr.Image:
     """gr.Image(value, **kwargs) for uploads: a file Pillow cannot open is a short message naming the input (its
-    label up to any parenthesis), not Gradio's component-processing error. The preprocess is wrapped on the
-    instance: a gr.Image subclass would make Gradio write a .pyi stub beside this module at import time."""
+    label up to any parenthesis), not Gradio's component-processing error. Several events that read the same
+    upload show that message once: a repeat for the same file while its toast is still up is raised hidden (API
+    callers still get it). The preprocess is wrapped on the instance: a gr.Image subclass would make Gradio write
+    a .pyi stub beside this module at import time."""
     image = gr.Image(value, **kwargs)
     what = (image.label or "Image").split(" (")[0]
     gradio_preprocess = image.preprocess
+    shown: dict[str, float] = {}         # file path -> when its error was last shown
+    lock = threading.Lock()
+
+    def fail(payload, message: str) -> gr.Error:
+        path, now = str(getattr(payload, "path", "")), time.monotonic()
+        with lock:
+            for old in [p for p, t in shown.items() if now - t > UPLOAD_ERROR_SECONDS]:
+                del shown[old]
+            repeat = path in shown
+            shown.setdefault(path, now)
+        return gr.Error(message, duration=UPLOAD_ERROR_SECONDS, visible=not repeat)
 
     def preprocess(payload):
         try:
@@ -42,12 +61,12 @@ def uploaded_image(value=None, **kwargs) -> gr.Image:
         except gr.Error:
             raise
         except Image.DecompressionBombError:
-            raise gr.Error(f"{what}: the image is too large to open safely (over ~180 megapixels).") from None
+            raise fail(payload, f"{what}: the image is too large to open safely (over ~180 megapixels).") from None
         except UnidentifiedImageError:
-            raise gr.Error(f"{what}: could not read the file, it is not a picture Pillow understands. "
-                           "Upload a PNG, JPEG, WebP, GIF or BMP image.") from None
+            raise fail(payload, f"{what}: could not read the file, it is not a picture Pillow understands. "
+                                "Upload a PNG, JPEG, WebP, GIF or BMP image.") from None
         except (OSError, ValueError, SyntaxError) as err:     # a header Pillow reads, then damaged pixel data
-            raise gr.Error(f"{what}: could not read the file, it is damaged ({err}).") from None
+            raise fail(payload, f"{what}: could not read the file, it is damaged ({err}).") from None
 
     image.preprocess = preprocess
     return image
