@@ -43,7 +43,7 @@ def uploaded_image(value=None, **kwargs) -> gr.Image:
     image = gr.Image(value, **kwargs)
     what = (image.label or "Image").split(" (")[0]
     gradio_preprocess = image.preprocess
-    shown: dict[str, float] = {}         # file path -> when its error was last shown
+    shown: dict[str, float] = {}         # file path -> when its message was first shown
     lock = threading.Lock()
 
     def fail(payload, message: str) -> gr.Error:

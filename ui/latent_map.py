@@ -44,14 +44,14 @@ def latent_map_figure(space: LatentSpace, z: tuple[float, float] | None = None,
     fig = go.Figure(_base_figure(space), skip_invalid=True)
     if walk is not None:
         fig.add_trace(go.Scattergl(x=walk["z"][:, 0], y=walk["z"][:, 1], mode="lines+markers", name="walk A→B",
-                                 line=dict(color="black", width=2, dash="dot"), marker=dict(size=5)))
+                                   line=dict(color="black", width=2, dash="dot"), marker=dict(size=5)))
     if encoded is not None:
         xs, ys = latent.posterior_ellipse(encoded["mu"], encoded["logvar"], n_sigma=2)
         fig.add_trace(go.Scattergl(x=xs, y=ys, mode="lines", name="±2σ posterior", line=dict(color="black")))
         fig.add_trace(go.Scattergl(x=[float(encoded["mu"][0])], y=[float(encoded["mu"][1])], mode="markers",
-                                 name=f"μ of {encoded['name']}",
-                                 marker=dict(symbol="x", size=12, color="black")))
+                                   name=f"μ of {encoded['name']}",
+                                   marker=dict(symbol="x", size=12, color="black")))
     if z is not None:
         fig.add_trace(go.Scattergl(x=[z[0]], y=[z[1]], mode="markers", name="sliders (z1, z2)",
-                                 marker=dict(symbol="star", size=18, color="red", line=dict(color="white", width=1))))
+                                   marker=dict(symbol="star", size=18, color="red", line=dict(color="white", width=1))))
     return fig
