@@ -94,6 +94,7 @@ def main(url: str, out: Path) -> None:
         print(f"style transfer: first preview {time.time() - t:.1f} s after Start")
         page.wait_for_timeout(20_000)
         page.screenshot(path=str(out / "style.png"), full_page=True)
+        page.wait_for_timeout(1000)     # a click right after a full-page screenshot can miss while the view is restored
         page.get_by_role("button", name="Stop").click()
         t = time.time()
         page.wait_for_selector("strong:text-is('Stopped.')", timeout=10_000)
