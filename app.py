@@ -11,7 +11,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 import gradio as gr  # noqa: E402
 
-from ui import denoise_tab, gan_tab, latent_tabs, style_tab  # noqa: E402
+from ui import denoiser_tab, gan_tab, style_tab, vae_tab  # noqa: E402
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
@@ -23,10 +23,8 @@ def build_app() -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\nEvery tab is a small model you can poke at; each says what it shows and why.")
         with gr.Tabs():
-            latent_tabs.build()
-            denoise_tab.build(demo)
-            gan_tab.build(demo)
-            style_tab.build()
+            for tab in (vae_tab, denoiser_tab, gan_tab, style_tab):
+                tab.build(demo)
     # Gradio's queue is on by default, one call at a time per event (default_concurrency_limit=1): a CPU
     # Space runs one model call at a time; calling demo.queue() again would only rebuild the server app
     return demo

@@ -217,8 +217,8 @@ def main() -> None:
     # decode compute, in-process: the model alone, and the endpoint's function (model + PNG-ready image)
     import torch
 
-    from ui import latent_tabs
-    from ui.latent_space import get_space
+    from genmodels.latent import get_space
+    from ui import vae_tab
     torch.set_grad_enabled(False)
     vae = get_space("mnist").vae
     model_ms, fn_ms = [], []
@@ -228,7 +228,7 @@ def main() -> None:
         vae.decode(z)
         model_ms.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        latent_tabs.decode("mnist", float(z[0, 0]), float(z[0, 1]))
+        vae_tab.decode("mnist", float(z[0, 0]), float(z[0, 1]))
         fn_ms.append((time.perf_counter() - t) * 1000)
 
     res = {

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from genmodels import style  # noqa: E402
+from genmodels.imaging import open_picture, to_pil  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 IMAGES = ROOT / "examples" / "style"
@@ -42,7 +43,7 @@ STYLE_WEIGHT, CONTENT_WEIGHT = 10.0, 1.0
 
 def square(path: Path, size: int) -> torch.Tensor:
     """The tutorial's loader: resize to size×size, [0,1] RGB, 1×3×H×W."""
-    img = style.load_image(str(path)).resize((size, size), resample=style.Image.BILINEAR)
+    img = open_picture(str(path)).resize((size, size), resample=style.Image.BILINEAR)
     return style.to_tensor(img, (size, size))
 
 
@@ -104,8 +105,8 @@ def run_engine(size: int, steps: int, loss_fn: ReferenceLoss, target: float, **k
                ) -> tuple[list, list[float], style.Frame]:
     """Stream the engine; the time spent scoring its frames with the reference loss is not counted.
     Returns the curve, the gaps between previews, and the first frame at or below `target`."""
-    content = style.load_image(str(CONTENT)).resize((size, size), resample=style.Image.BILINEAR)
-    painting = style.load_image(str(STYLE)).resize((size, size), resample=style.Image.BILINEAR)
+    content = open_picture(str(CONTENT)).resize((size, size), resample=style.Image.BILINEAR)
+    painting = open_picture(str(STYLE)).resize((size, size), resample=style.Image.BILINEAR)
     gen = style.stylize(content, painting, size=size, steps=steps, content_layers=CONTENT_LAYERS,
                         style_layers=STYLE_LAYERS, content_weight=CONTENT_WEIGHT, style_weight=STYLE_WEIGHT,
                         tv_weight=0.0, **kwargs)
@@ -187,7 +188,7 @@ def main() -> None:
           f"over {len(ratios)} run(s): {[round(x, 2) for x in ratios]}")
 
     # pictures side by side: reference final, engine when it first reached the reference's loss
-    ref_pil = style.to_pil(rows["ref_img"])
+    ref_pil = to_pil(rows["ref_img"])
     eng_pil = rows["frame"].image
     side = style.Image.new("RGB", (2 * args.size + 8, args.size), "white")
     side.paste(ref_pil, (0, 0))

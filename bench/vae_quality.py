@@ -18,10 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import genmodels  # noqa: E402
 from genmodels import latent  # noqa: E402
+from genmodels.latent import GRID_N, slider_radius  # noqa: E402
 from genmodels.data import DATASETS, load_split  # noqa: E402
 from genmodels.imaging import grid_pil  # noqa: E402
 from genmodels.metrics import encode_all, knn_accuracy, vae_negative_elbo  # noqa: E402
-from ui.latent_space import GRID_N, slider_radius  # noqa: E402
+
 
 CONFIDENT = 0.9
 OUT = Path(__file__).resolve().parent / "out"

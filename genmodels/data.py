@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
+
+from . import checks
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -65,7 +68,13 @@ def sample_path(dataset: str) -> Path:
 
 
 def load_sample(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The shipped test-set sample: images float N×1×28×28 in [0,1], labels, and their test-set indices."""
+    """The shipped test-set sample: images float N×1×28×28 in [0,1], labels, and their test-set indices
+    (read once per process; do not modify them)."""
+    return _sample(canonical_dataset(dataset))
+
+
+@lru_cache(maxsize=None)
+def _sample(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     path = sample_path(dataset)
     if not path.exists():
         raise FileNotFoundError(
@@ -74,3 +83,17 @@ def load_sample(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]
         )
     t = load_file(str(path))
     return t["images"].unsqueeze(1).float().div_(255.0), t["labels"].long(), t["indices"].long()
+
+
+def sample_image(dataset: str, index) -> tuple[torch.Tensor, str]:
+    """The shipped test image at `index` (1×1×28×28) and its caption, e.g. 'test image #1234 (7)'."""
+    key = canonical_dataset(dataset)
+    images, labels, indices = load_sample(key)
+    i = checks.whole(index, "The image index", 0, len(images) - 1)
+    return images[i:i + 1], f"test image #{int(indices[i])} ({DATASETS[key].classes[int(labels[i])]})"
+
+
+def first_per_class(labels: torch.Tensor, per_class: int) -> list[int]:
+    """Indices of the first `per_class` images of each class, class by class (the galleries' order)."""
+    return torch.cat([torch.nonzero(labels == c).flatten()[:per_class]
+                      for c in range(int(labels.max()) + 1)]).tolist()

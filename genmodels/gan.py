@@ -11,9 +11,16 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from . import checks
+
 
 DEFAULT_KEEP = 0.6   # the app's discriminator filter: show the 60% of draws the discriminator finds most real
 DEFAULT_EPOCHS = 10  # train.gan's epochs when --epochs is not given
+MIN_KEEP, MAX_TRUNCATION = 0.1, 2.0
+MAX_SAMPLES = 100_000   # one sample() call (benchmarks draw 10,000; the tab's grid shows up to MAX_GRID)
+MAX_GRID = 64
+MAX_WALK = 64           # points on a walk between two latents
+WALK_STEPS = (3, 16)    # the tab's walk between two seeds: fewest and most images
 
 
 @dataclass
@@ -71,7 +78,9 @@ class GAN(nn.Module):
 
     def latents(self, n: int, seed: int, truncation: float = 1.0) -> torch.Tensor:
         """n latent vectors, deterministic per seed: truncation·N(0, I) (0 gives the mean latent, z = 0)."""
-        gen = torch.Generator().manual_seed(int(seed))
+        seed = checks.seed(seed)
+        truncation = checks.number(truncation, "The truncation", 0.0, MAX_TRUNCATION)
+        gen = torch.Generator().manual_seed(seed)
         return truncation * torch.randn(n, self.latent_dim, generator=gen)
 
     @torch.no_grad()
@@ -88,8 +97,8 @@ class GAN(nn.Module):
 
         keep < 1 is discriminator rejection sampling (Azadi et al. 2019, with a hard cut): draw ⌈n / keep⌉
         images and return the n that the discriminator rates most real, in the order they were drawn."""
-        if not 0 < keep <= 1:
-            raise ValueError(f"keep must be in (0, 1], got {keep!r}")
+        n = checks.whole(n, "The number of samples", 1, MAX_SAMPLES)
+        keep = checks.number(keep, "The discriminator filter (keep)", MIN_KEEP, 1.0)
         draws = math.ceil(n / keep - 1e-9)
         images = self.generate(self.latents(draws, seed, truncation))
         if draws == n:
@@ -127,6 +136,7 @@ def generator_loss(fake_logits: torch.Tensor, top_k: float = 1.0) -> torch.Tenso
 
 def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
     """Spherical interpolation a → b (latents of a Gaussian live near a sphere), `steps` points."""
+    steps = checks.whole(steps, "The number of steps", 2, MAX_WALK)
     t = torch.linspace(0, 1, steps).unsqueeze(1)
     an, bn = a / a.norm(), b / b.norm()
     omega = torch.acos((an * bn).sum().clamp(-1 + 1e-7, 1 - 1e-7))

@@ -1,23 +1,68 @@
-"""Image pre- and post-processing: tensors ↔ crisp PIL images, and any picture → an MNIST-style digit."""
+"""Image pre- and post-processing, the one place for both: opening any picture a user gives (one pixel limit, one
+set of messages), tensors ↔ crisp PIL images, grids, and any picture → an MNIST-style digit."""
 from __future__ import annotations
+
+import math
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
-MAX_INPUT_PIXELS = 40_000_000   # above this an upload is refused before it is decoded in full
-WORK_SIZE = 512                 # drawings and photos are reduced to this before MNIST-style processing
+MAX_PIXELS = 120_000_000   # larger pictures are refused before they are decoded (10,000×10,000 is fine)
+WORK_SIZE = 512            # drawings and photos are reduced to this before MNIST-style processing
+
+Picture = str | Path | Image.Image | np.ndarray
 
 
-def to_pil(x: torch.Tensor, scale: int = 10) -> Image.Image:
-    """A 1×H×W (or H×W, or 1×1×H×W) tensor in [0,1] as a grayscale image, upscaled by `scale` with
-    nearest-neighbour so each model pixel stays a crisp square."""
-    x = x.detach().float().cpu().squeeze()
-    if x.dim() != 2:
-        raise ValueError(f"expected a single-channel image, got shape {tuple(x.shape)}")
-    arr = (x.clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8)
-    img = Image.fromarray(arr, mode="L")
+def picture_error(err: BaseException, what: str = "Image") -> ValueError:
+    """The message for a picture Pillow could not open or decode; `what` names the input ('Photo')."""
+    if isinstance(err, Image.DecompressionBombError):
+        return ValueError(f"{what}: the image is too large to open safely; use one under "
+                          f"{MAX_PIXELS // 1_000_000} megapixels.")
+    if isinstance(err, UnidentifiedImageError):
+        return ValueError(f"{what}: could not read the file, it is not a picture Pillow understands. "
+                          "Upload a PNG, JPEG, WebP, GIF or BMP image.")
+    return ValueError(f"{what}: could not read the file, it is damaged ({err}).")
+
+
+def open_picture(source: Picture, max_side: int = 2048, mode: str = "RGB", what: str = "Image") -> Image.Image:
+    """Any picture (a path, a PIL image, an array) as a `mode` ('RGB' or 'L') image no larger than max_side: EXIF
+    rotation applied, transparency on white, 16-bit/CMYK/palette converted; a large JPEG is decoded at reduced
+    size. ValueError with the message a user reads for a file that is huge, no picture or damaged."""
+    if isinstance(source, np.ndarray):
+        img = array_to_image(source)
+    elif isinstance(source, Image.Image):
+        img = source
+    else:
+        try:
+            img = Image.open(source)
+        except (Image.DecompressionBombError, OSError) as err:
+            raise picture_error(err, what) from None
+    if img.width * img.height > MAX_PIXELS:
+        raise ValueError(f"{what}: the image is too large ({img.width}×{img.height}); use one under "
+                         f"{MAX_PIXELS // 1_000_000} megapixels.")
+    try:
+        img.draft(mode, (max_side, max_side))        # JPEG: decode at 1/2, 1/4 or 1/8 scale when possible
+        img = flatten_on_white(img).convert(mode)
+        img.thumbnail((max_side, max_side), Image.LANCZOS)
+    except (OSError, ValueError, SyntaxError) as err:   # a header Pillow reads, then damaged pixel data
+        raise picture_error(err, what) from None
+    return img
+
+
+def to_pil(x: torch.Tensor, scale: int = 1) -> Image.Image:
+    """An image tensor in [0,1] (any device) as a PIL image, upscaled by `scale` with nearest-neighbour so each
+    model pixel stays a crisp square: one channel (H×W, 1×H×W, 1×1×H×W) → 'L', three (3×H×W, 1×3×H×W) → 'RGB'."""
+    x = x.detach().float().cpu()
+    while x.dim() > 2 and x.shape[0] == 1:
+        x = x[0]
+    if x.dim() == 3 and x.shape[0] == 3:
+        x = x.permute(1, 2, 0)
+    elif x.dim() != 2:
+        raise ValueError(f"expected a one- or three-channel image, got shape {tuple(x.shape)}")
+    img = Image.fromarray((x.clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8))
     return img.resize((img.width * scale, img.height * scale), Image.NEAREST) if scale != 1 else img
 
 
@@ -39,6 +84,22 @@ def grid_pil(images: torch.Tensor, nrow: int, scale: int = 3, padding: int = 0, 
     """N×1×H×W images in [0,1] as one grayscale grid (row-major), nearest-upscaled by `scale`."""
     g = make_grid(images.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=padding, pad_value=pad_value)
     return to_pil(g[0], scale=scale)
+
+
+def sample_grid(images: torch.Tensor, scores: torch.Tensor | None = None, width: int = 560) -> Image.Image:
+    """N×1×28×28 samples as a square-ish grid about `width` px wide; with scores in [0,1], a bar under each cell
+    (length and colour: red 0 → green 1), e.g. the discriminator's realness."""
+    nrow = math.ceil(math.sqrt(len(images)))
+    scale = max(2, min(12, width // (nrow * 30)))
+    img = grid_pil(images, nrow=nrow, scale=scale, padding=2, pad_value=1.0).convert("RGB")
+    if scores is not None:
+        draw = ImageDraw.Draw(img)
+        cell = (28 + 2) * scale
+        for i, s in enumerate(scores.tolist()):
+            x0, y0 = (i % nrow) * cell + 2 * scale, (i // nrow) * cell + 2 * scale + 28 * scale - 3 * scale
+            colour = (int(255 * (1 - s)), int(200 * s), 40)
+            draw.rectangle([x0, y0, x0 + max(1, int(s * 28 * scale)) - 1, y0 + 3 * scale - 1], fill=colour)
+    return img
 
 
 def from_uint8(arr: np.ndarray) -> torch.Tensor:
@@ -69,22 +130,12 @@ def flatten_on_white(img: Image.Image) -> Image.Image:
     return img
 
 
-def mnistify(image: Image.Image | np.ndarray, threshold: float = 0.15) -> torch.Tensor:
+def mnistify(image: Picture, threshold: float = 0.15, what: str = "Image") -> torch.Tensor:
     """Turn a drawing or photo into a 1×1×28×28 digit the way MNIST was made: light strokes on black,
     the digit's bounding box scaled to fit 20×20, placed so its centre of mass is at the centre.
 
-    Raises ValueError with a readable message for empty or unreadable input."""
-    if isinstance(image, np.ndarray):
-        image = array_to_image(image)
-    if image.width * image.height > MAX_INPUT_PIXELS:
-        raise ValueError(f"The image is too large ({image.width}×{image.height}); "
-                         f"use one under {MAX_INPUT_PIXELS // 1_000_000} megapixels.")
-    try:
-        image.draft("L", (WORK_SIZE, WORK_SIZE))    # JPEG: decode at reduced size
-        gray = flatten_on_white(image).convert("L")
-        gray.thumbnail((WORK_SIZE, WORK_SIZE), Image.BILINEAR)
-    except (OSError, SyntaxError) as err:           # a header Pillow reads, then damaged pixel data
-        raise ValueError(f"Could not read the image: the file is damaged ({err}).") from None
+    Raises ValueError with a readable message (starting with `what`) for empty or unreadable input."""
+    gray = open_picture(image, WORK_SIZE, mode="L", what=what)
     a = np.asarray(gray, dtype=np.float32) / 255.0
     background = float(np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])))
     if background > 0.5:                            # light background: invert to MNIST's white-on-black

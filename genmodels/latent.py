@@ -1,11 +1,26 @@
-"""Latent-space helpers for a 2-D VAE: the decoded manifold grid, walks between points, posterior ellipses."""
+"""A 2-D VAE's latent space: the decoded manifold grid, encodings, walks between points, posterior ellipses, and
+`LatentSpace`, everything tabs 1 and 2 show of one dataset's VAE (computed once per dataset)."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import torch
+from PIL import Image, ImageDraw
 
+from . import checks
+from .classifier import Classifier
+from .data import DATASETS, canonical_dataset, load_sample
+from .imaging import grid_pil
+from .registry import load_extras, load_model
 from .vae import VAE
+
+GRID_N = 15          # manifold grid: GRID_N × GRID_N decoded images
+GRID_SCALE = 2       # manifold image upscaling (nearest-neighbour)
+DIGIT_SCALE = 10     # decoded image: 28 px → 280 px
+WALK_STEPS = (3, 16)   # the walk between two encodings: fewest and most images
+Z_LIMIT = 10.0       # latent coordinates accepted from callers; the N(0, I) prior puts no mass out there
 
 
 _NORMAL = torch.distributions.Normal(0.0, 1.0)
@@ -58,6 +73,7 @@ def cell_latent(row: int, col: int, radius: float, n: int) -> tuple[float, float
 
 def interpolation_path(z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> torch.Tensor:
     """steps×D points on the straight line from z_a to z_b, both ends included."""
+    steps = checks.whole(steps, "The number of steps", 2, 64)
     t = torch.linspace(0, 1, steps).unsqueeze(1)
     return (1 - t) * z_a.reshape(1, -1) + t * z_b.reshape(1, -1)
 
@@ -75,23 +91,9 @@ def posterior_ellipse(mu: torch.Tensor, logvar: torch.Tensor, n_sigma: float = 2
     return xs, ys
 
 
-Z_LIMIT = 10.0   # latent coordinates accepted from callers; the N(0, I) prior puts no mass out there
-
-
 def check_latent(z1: float, z2: float) -> tuple[float, float]:
-    """Validate a latent point given by a user or API client; raises ValueError with a clear message."""
-    out = []
-    for name, v in (("z1", z1), ("z2", z2)):
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number, got {v!r}.") from None
-        if not math.isfinite(f):
-            raise ValueError(f"{name} must be a finite number, got {v!r}.")
-        if abs(f) > Z_LIMIT:
-            raise ValueError(f"{name}={f:g} is outside the latent range [-{Z_LIMIT:g}, {Z_LIMIT:g}].")
-        out.append(f)
-    return out[0], out[1]
+    """A latent point given by a user or API client; ValueError with a clear message otherwise."""
+    return (checks.number(z1, "z1", -Z_LIMIT, Z_LIMIT), checks.number(z2, "z2", -Z_LIMIT, Z_LIMIT))
 
 
 @torch.no_grad()
@@ -102,12 +104,111 @@ def decode_point(vae: VAE, z1: float, z2: float) -> torch.Tensor:
 
 
 @torch.no_grad()
-def decode_path(vae: VAE, z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> torch.Tensor:
-    """steps×1×28×28 images along the straight walk from z_a to z_b."""
-    return vae.decode(interpolation_path(z_a, z_b, steps))
+def decode_path(vae: VAE, z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The straight walk from z_a to z_b: steps×D points and the steps×1×28×28 images decoded along it."""
+    path = interpolation_path(z_a, z_b, steps)
+    return path, vae.decode(path)
+
+
+@dataclass
+class Encoding:
+    """An image and the VAE's posterior for it, q(z|x) = N(mu, exp(logvar))."""
+    name: str
+    image: torch.Tensor      # 1×28×28 in [0,1]
+    mu: torch.Tensor         # 2
+    logvar: torch.Tensor     # 2
+    reconstruction: torch.Tensor   # 1×28×28: decoded from mu
+
+    @property
+    def sigma(self) -> torch.Tensor:
+        return torch.exp(0.5 * self.logvar)
+
+
+@torch.no_grad()
+def encode(vae: VAE, image: torch.Tensor, name: str) -> Encoding:
+    """Encode one image (any shape with 784 values in [0,1]) and decode its posterior mean."""
+    x = image.reshape(1, 1, 28, 28).float()
+    mu, logvar = vae.encode(x)
+    return Encoding(name, x[0], mu[0], logvar[0], vae.decode(mu)[0])
 
 
 def covering_radius(mu: torch.Tensor, quantile: float = 0.999, step: float = 0.5) -> float:
     """Smallest multiple of `step` that contains the given quantile of |μ| on both axes."""
     q = torch.quantile(mu.abs().flatten(), quantile).item()
     return math.ceil(q / step) * step
+
+
+@dataclass
+class LatentSpace:
+    dataset: str
+    vae: VAE
+    classifier: Classifier
+    radius: float                    # slider / grid half-range, covers the encoded test set
+    test_mu: torch.Tensor            # 10,000 × 2 posterior means of the test set
+    test_logvar: torch.Tensor
+    test_labels: torch.Tensor
+    sample_images: torch.Tensor      # the shipped test sample, N×1×28×28
+    sample_labels: torch.Tensor
+    sample_indices: torch.Tensor
+    manifold: Image.Image = field(repr=False, default=None)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return DATASETS[self.dataset].classes
+
+    def clamp(self, z: torch.Tensor) -> tuple[float, float]:
+        """A latent point moved inside the sliders' range and rounded to their step (0.01)."""
+        z1, z2 = (round(float(v), 2) for v in z.reshape(-1).clamp(-self.radius, self.radius))
+        return z1, z2
+
+    def manifold_with_marker(self, z1: float, z2: float) -> Image.Image:
+        """The manifold grid with the current point (red dot) and its nearest cell (red frame) marked."""
+        img = self.manifold.convert("RGB")
+        draw = ImageDraw.Draw(img)
+        cell = 28 * GRID_SCALE
+        row, col = grid_cell(z1, z2, self.radius, GRID_N)
+        draw.rectangle([col * cell, row * cell, (col + 1) * cell - 1, (row + 1) * cell - 1],
+                       outline=(230, 40, 40), width=2)
+        # exact position, on the grid's own (equal-probability) scale
+        x = cell / 2 + axis_position(z1, self.radius, GRID_N) * cell
+        y = cell / 2 + (GRID_N - 1 - axis_position(z2, self.radius, GRID_N)) * cell
+        r = 5
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=(230, 40, 40), outline=(255, 255, 255))
+        return img
+
+    def click_to_latent(self, x: int, y: int) -> tuple[float, float]:
+        """Latent point of the manifold cell under pixel (x, y) of the manifold image."""
+        cell = 28 * GRID_SCALE
+        row = min(max(int(y // cell), 0), GRID_N - 1)
+        col = min(max(int(x // cell), 0), GRID_N - 1)
+        return cell_latent(row, col, self.radius, GRID_N)
+
+    @torch.no_grad()
+    def class_probabilities(self, image: torch.Tensor) -> dict[str, float]:
+        p = self.classifier.predict_proba(image.reshape(1, 1, 28, 28))[0]
+        return {name: float(v) for name, v in zip(self.classes, p)}
+
+
+@lru_cache(maxsize=None)
+def slider_radius() -> float:
+    """One slider half-range for every dataset: the smallest that covers each encoded test set."""
+    return max(covering_radius(load_extras("vae", d)["test_mu"]) for d in DATASETS)
+
+
+@lru_cache(maxsize=None)
+def _space(key: str) -> LatentSpace:
+    vae = load_model("vae", key)
+    extras = load_extras("vae", key)
+    images, labels, indices = load_sample(key)
+    space = LatentSpace(
+        dataset=key, vae=vae, classifier=load_model("classifier", key), radius=slider_radius(),
+        test_mu=extras["test_mu"], test_logvar=extras["test_logvar"], test_labels=extras["test_labels"].long(),
+        sample_images=images, sample_labels=labels, sample_indices=indices,
+    )
+    space.manifold = grid_pil(decode_grid(vae, space.radius, GRID_N), nrow=GRID_N, scale=GRID_SCALE)
+    return space
+
+
+def get_space(dataset: str) -> LatentSpace:
+    """The dataset's latent space (any spelling canonical_dataset takes), built once."""
+    return _space(canonical_dataset(dataset))

@@ -73,6 +73,14 @@ def ssim(x: torch.Tensor, y: torch.Tensor, peak: float = 1.0) -> torch.Tensor:
     return s.flatten(1).mean(1)
 
 
+Scored = tuple[torch.Tensor, float, float]   # image 1×1×28×28, PSNR (dB), SSIM against the clean image
+
+
+def score_against(clean: torch.Tensor, images: dict[str, torch.Tensor]) -> dict[str, Scored]:
+    """Each image with its PSNR and SSIM against `clean` (what the restoration tabs caption)."""
+    return {k: (v, psnr(v, clean).item(), ssim(v, clean).item()) for k, v in images.items()}
+
+
 @torch.no_grad()
 def restoration_scores(restore, inputs: torch.Tensor, clean: torch.Tensor, batch: int = 2000) -> dict[str, float]:
     """Mean PSNR (dB) and SSIM of restore(inputs) against the clean images, batched."""

@@ -12,10 +12,10 @@ deterministic. Kinds and what `level` means:
 """
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
+
+from . import checks
 
 KINDS = ("gaussian", "salt_pepper", "lesson", "mask")
 # The range each kind's level takes in the tab (and in blind training).
@@ -26,16 +26,9 @@ MASK_BLOCK = 4
 
 
 def check(kind: str, level: float) -> tuple[str, float]:
-    """Validate a noise kind and level; ValueError with a readable message otherwise."""
-    if kind not in KINDS:
-        raise ValueError(f"Unknown noise kind {kind!r}: choose one of {', '.join(KINDS)}.")
-    try:
-        level = float(level)
-    except (TypeError, ValueError):
-        raise ValueError(f"The noise level must be a number, got {level!r}.") from None
-    if not math.isfinite(level) or not 0.0 <= level <= LEVEL_MAX[kind]:
-        raise ValueError(f"The {kind} noise level must be between 0 and {LEVEL_MAX[kind]}, got {level}.")
-    return kind, level
+    """A noise kind and a level in its range; ValueError with a readable message otherwise."""
+    kind = checks.one_of(kind, "noise kind", KINDS)
+    return kind, checks.number(level, f"The {kind} noise level", 0.0, LEVEL_MAX[kind])
 
 
 def _generator(seed: int | None, device: torch.device) -> torch.Generator | None:
@@ -66,12 +59,13 @@ def _apply(x: torch.Tensor, kind: str, level: torch.Tensor, gen: torch.Generator
         block_mask = erase.reshape(n, 1, gh, gw).to(x.dtype)
         pixel_mask = F.interpolate(block_mask, scale_factor=MASK_BLOCK, mode="nearest")[:, :, :h, :w]
         return x * (1 - pixel_mask)
-    raise ValueError(f"Unknown noise kind {kind!r}: choose one of {', '.join(KINDS)}.")
+    raise AssertionError(f"no noise of kind {kind!r}")     # kinds are checked before they get here
 
 
 def add_noise(x: torch.Tensor, kind: str, level: float, seed: int | None = None) -> torch.Tensor:
     """Noisy copy of x (N×1×H×W in [0,1]); level 0 returns x unchanged; the same seed gives the same noise."""
     kind, level = check(kind, level)
+    seed = None if seed is None else checks.seed(seed)
     if level == 0:
         return x.clone()
     lv = torch.full((x.shape[0], 1, 1, 1), level, dtype=x.dtype, device=x.device)
@@ -95,7 +89,6 @@ def random_noise(x: torch.Tensor, gen: torch.Generator | None = None, clean_shar
 
 def downscale(x: torch.Tensor, factor: int) -> torch.Tensor:
     """The low-resolution image super-resolution starts from: factor×factor averaging (average pooling)."""
-    if factor not in (2, 4):
-        raise ValueError(f"The downscaling factor must be 2 or 4, got {factor!r}.")
+    checks.one_of(factor, "downscaling factor", (2, 4))
     return F.avg_pool2d(x, factor)
 

@@ -14,6 +14,7 @@ Loss, as in the classic algorithm (so results compare with it):
 """
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import time
@@ -23,51 +24,24 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
-from torch import nn
+from PIL import Image
 
-from .imaging import array_to_image, flatten_on_white
-from .weights import VGG_ENTRY, WeightsError, read_weights
+from . import checks
+from .imaging import Picture, open_picture, to_pil
+from .registry import load_model
+from .vgg16 import MEAN_RGB, VGG_LAYERS, VGG16Features
+from .weights import WeightsError  # noqa: F401  (style.WeightsError: what a failed VGG load raises)
 
-# index of each convolution in torchvision's vgg16().features
-VGG_LAYERS = {"conv1_1": 0, "conv1_2": 2, "conv2_1": 5, "conv2_2": 7, "conv3_1": 10, "conv3_2": 12,
-              "conv3_3": 14, "conv4_1": 17, "conv4_2": 19, "conv4_3": 21, "conv5_1": 24}
-MEAN_RGB = (123.68, 116.779, 103.939)
 CONTENT_LAYERS = ("conv4_2",)
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 FIRST_STEP = 0.05                 # L-BFGS's first step: the largest pixel change, in [0,1] units
 LOSS_CEILING = 1e6                # the largest loss the optimiser sees (see the closure in stylize)
-MAX_UPLOAD_PIXELS = 120_000_000   # larger uploads are refused (a 10,000×10,000 photo is 100 MP and fine)
+OPTIMIZERS, INITS = ("lbfgs", "adam"), ("content", "noise")
+PRECISIONS = {"auto": None, "float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
+MAX_SIZE, MAX_STEPS = 4096, 10_000
 
 
 # ---------------------------------------------------------------- images in and out
-
-def load_image(source: str | Image.Image | np.ndarray, max_side: int = 2048) -> Image.Image:
-    """Any image Pillow reads (path, PIL image or array) as an RGB image no larger than max_side: EXIF
-    rotation applied, transparency on white, 16-bit/CMYK/palette/grayscale converted. Large JPEGs are
-    decoded at reduced size; a huge or unreadable file is a ValueError with a readable message."""
-    if isinstance(source, np.ndarray):
-        img = array_to_image(source)
-    elif isinstance(source, Image.Image):
-        img = source
-    else:
-        try:
-            img = Image.open(source)
-        except Image.DecompressionBombError:
-            raise ValueError("The image is too large to open safely (over ~180 megapixels).") from None
-        except (UnidentifiedImageError, OSError) as err:
-            raise ValueError(f"Could not read the image: not a picture file Pillow understands ({err}).") from None
-    if img.width * img.height > MAX_UPLOAD_PIXELS:
-        raise ValueError(f"The image is too large ({img.width}×{img.height}); "
-                         f"use one under {MAX_UPLOAD_PIXELS // 1_000_000} megapixels.")
-    try:
-        img.draft("RGB", (max_side, max_side))        # JPEG: decode at 1/2, 1/4 or 1/8 scale when possible
-        img = flatten_on_white(img).convert("RGB")
-        img.thumbnail((max_side, max_side), Image.LANCZOS)
-    except (OSError, ValueError, SyntaxError) as err:
-        raise ValueError(f"Could not read the image: the file is damaged ({err}).") from None
-    return img
-
 
 def working_size(width: int, height: int, size: int) -> tuple[int, int]:
     """(w, h) with the longer side `size`, aspect ratio kept."""
@@ -79,12 +53,6 @@ def to_tensor(img: Image.Image, wh: tuple[int, int]) -> torch.Tensor:
     """RGB PIL image → 1×3×H×W float in [0,1] at size wh."""
     img = img.resize(wh, Image.LANCZOS) if img.size != wh else img
     return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)[None].contiguous()
-
-
-def to_pil(x: torch.Tensor) -> Image.Image:
-    """1×3×H×W in [0,1] (any device) → RGB PIL image."""
-    arr = (x.detach()[0].clamp(0, 1).permute(1, 2, 0).float().cpu().numpy() * 255 + 0.5).astype(np.uint8)
-    return Image.fromarray(arr)
 
 
 def keep_colours(stylized: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
@@ -103,55 +71,17 @@ def keep_colours(stylized: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
 
 # ---------------------------------------------------------------- the feature network
 
-class VGGFeatures(nn.Module):
-    """VGG16's convolutions up to the deepest layer asked for; returns pre-ReLU outputs by layer name."""
-
-    def __init__(self, state: dict[str, torch.Tensor], last: str = "conv5_1"):
-        super().__init__()
-        self.names = {i: name for name, i in VGG_LAYERS.items() if i <= VGG_LAYERS[last]}
-        layers, cin = [], 3
-        for i in range(VGG_LAYERS[last] + 1):
-            if i in self.names:
-                cout = state[f"features.{i}.weight"].shape[0]
-                conv = nn.Conv2d(cin, cout, 3, padding=1)
-                conv.weight.data.copy_(state[f"features.{i}.weight"].float())
-                conv.bias.data.copy_(state[f"features.{i}.bias"].float())
-                layers.append(conv)
-                cin = cout
-            elif i - 1 in self.names:
-                layers.append(nn.ReLU(inplace=False))
-            else:
-                layers.append(nn.MaxPool2d(2))
-        self.layers = nn.ModuleList(layers)
-        self.requires_grad_(False).eval()
-
-    def forward(self, x: torch.Tensor, wanted: Sequence[str]) -> dict[str, torch.Tensor]:
-        deepest = max(VGG_LAYERS[n] for n in wanted)
-        out = {}
-        for i, layer in enumerate(self.layers[:deepest + 1]):
-            x = layer(x)
-            if i in self.names and self.names[i] in wanted:
-                out[self.names[i]] = x
-        return out
-
-
 @functools.lru_cache(maxsize=4)
-def load_vgg(device: str = "cpu") -> VGGFeatures:
+def load_vgg(device: str = "cpu") -> VGG16Features:
     """The shipped ImageNet VGG16 convolutions (conv1_1 … conv5_1), cached per device."""
-    tensors, meta = read_weights(VGG_ENTRY.path, VGG_ENTRY.train_command)
-    if meta.get("kind") != "vgg16-features":
-        raise WeightsError(f"Weights file {VGG_ENTRY.path} is not the VGG16 feature network. "
-                           f"Rebuild it with: {VGG_ENTRY.train_command}")
-    net = VGGFeatures(tensors, last=max(VGG_LAYERS, key=lambda n: VGG_LAYERS[n]))
-    return net.to(device)
+    vgg = load_model("vgg16", "imagenet")
+    return vgg if device == "cpu" else copy.deepcopy(vgg).to(device)
 
 
 def check_layers(layers: Sequence[str], what: str) -> tuple[str, ...]:
-    layers = tuple(layers)
-    unknown = [n for n in layers if n not in VGG_LAYERS]
-    if unknown or not layers:
-        raise ValueError(f"Unknown {what} layer(s) {unknown or '(none given)'}: choose from {', '.join(VGG_LAYERS)}.")
-    return layers
+    """One or more VGG layer names."""
+    layers = tuple(layers) or ("(none given)",)
+    return tuple(checks.one_of(n, f"{what} layer", tuple(VGG_LAYERS)) for n in layers)
 
 
 def caffe(x: torch.Tensor) -> torch.Tensor:
@@ -175,7 +105,7 @@ def tv_loss(x255: torch.Tensor) -> torch.Tensor:
 class StyleLoss:
     """The Gatys objective for one content and one style image; targets computed once, without autograd."""
 
-    def __init__(self, vgg: VGGFeatures, content: torch.Tensor, style: torch.Tensor,
+    def __init__(self, vgg: VGG16Features, content: torch.Tensor, style: torch.Tensor,
                  content_layers: Sequence[str] = CONTENT_LAYERS, style_layers: Sequence[str] = STYLE_LAYERS,
                  content_weight: float = 1.0, style_weight: float = 10.0, tv_weight: float = 0.0,
                  autocast_dtype: torch.dtype | None = None):
@@ -240,7 +170,7 @@ def default_precision(device: str) -> str:
     return "bfloat16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "float32"
 
 
-def stylize(content: str | Image.Image | np.ndarray, style: str | Image.Image | np.ndarray, size: int = 256,
+def stylize(content: Picture, style: Picture, size: int = 256,
             steps: int = 300, *, content_layers: Sequence[str] = CONTENT_LAYERS,
             style_layers: Sequence[str] = STYLE_LAYERS, content_weight: float = 1.0, style_weight: float = 10.0,
             tv_weight: float = 10.0, optimizer: str = "lbfgs", init: str = "content", lr: float | None = None,
@@ -253,35 +183,31 @@ def stylize(content: str | Image.Image | np.ndarray, style: str | Image.Image | 
     precision: 'auto' (bfloat16 convolutions where fast, float32 elsewhere), 'float32', 'bfloat16', 'float16'.
     Closing the generator (GeneratorExit at the yield it waits at) stops the optimisation at once; its tensors
     and the optimiser's history go with the generator's frame."""
-    if optimizer not in ("lbfgs", "adam"):
-        raise ValueError(f"Unknown optimizer {optimizer!r}: choose 'lbfgs' or 'adam'.")
-    if init not in ("content", "noise"):
-        raise ValueError(f"Unknown init {init!r}: choose 'content' or 'noise'.")
-    for name, v in (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight)):
-        if not (math.isfinite(float(v)) and float(v) >= 0):
-            raise ValueError(f"{name} must be a finite number ≥ 0, got {v!r}.")
-    if not 16 <= int(size) <= 4096:
-        raise ValueError(f"size must be between 16 and 4096 pixels, got {size!r}.")
-    if not 1 <= int(steps) <= 10_000 or not 0 <= int(coarse_steps) < int(steps):
-        raise ValueError(f"steps must be 1–10,000 and coarse_steps below steps, got {steps!r}, {coarse_steps!r}.")
+    optimizer = checks.one_of(optimizer, "optimizer", OPTIMIZERS)
+    init = checks.one_of(init, "init", INITS)
+    content_weight, style_weight, tv_weight = (checks.number(v, name, 0, math.inf) for name, v in (
+        ("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight)))
+    size = checks.whole(size, "The size", 16, MAX_SIZE)
+    steps = checks.whole(steps, "The number of steps", 1, MAX_STEPS)
+    coarse_steps = checks.whole(coarse_steps, "coarse_steps", 0, steps - 1)
+    preview_seconds = checks.number(preview_seconds, "preview_seconds", 0, math.inf)
     check_layers(content_layers, "content"), check_layers(style_layers, "style")
     device = device or default_device()
-    precision = default_precision(device) if precision == "auto" else precision
-    dtypes = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
-    if precision not in dtypes:
-        raise ValueError(f"Unknown precision {precision!r}: choose one of auto, {', '.join(dtypes)}.")
+    precision = checks.one_of(precision, "precision", tuple(PRECISIONS))
+    dtype = PRECISIONS[default_precision(device) if precision == "auto" else precision]
 
     start = time.perf_counter()
-    content_img, style_img = load_image(content, max_side=2 * size), load_image(style, max_side=2 * size)
+    content_img, style_img = (open_picture(content, max_side=2 * size, what="Photo"),
+                              open_picture(style, max_side=2 * size, what="Painting"))
     vgg = load_vgg(device)
     wh = working_size(*content_img.size, int(size))
     style_wh = working_size(*style_img.size, int(size))
     content_full = to_tensor(content_img, wh).to(device)
     style_full = to_tensor(style_img, style_wh).to(device)
     settings = dict(content_layers=content_layers, style_layers=style_layers, content_weight=content_weight,
-                    style_weight=style_weight, tv_weight=tv_weight, autocast_dtype=dtypes[precision])
+                    style_weight=style_weight, tv_weight=tv_weight, autocast_dtype=dtype)
 
-    gen = torch.Generator(device="cpu").manual_seed(seed)
+    gen = torch.Generator(device="cpu").manual_seed(checks.seed(seed))
     stages = [(int(coarse_steps), 0.5), (int(steps) - int(coarse_steps), 1.0)] if coarse_steps else \
         [(int(steps), 1.0)]
     x = None

@@ -1,11 +1,13 @@
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from genmodels.imaging import MAX_INPUT_PIXELS, grid_pil, make_grid, mnistify, to_pil
+from genmodels.imaging import MAX_PIXELS, grid_pil, make_grid, mnistify, open_picture, to_pil
 
 
 def drawing(mode="RGBA", size=(280, 280), box=(120, 40, 150, 240), background=(0, 0, 0, 0), ink=(0, 0, 0, 255)):
@@ -75,7 +77,7 @@ def test_empty_and_huge_inputs_raise_clear_errors():
         mnistify(Image.new("RGBA", (100, 100), (0, 0, 0, 0)))
     with pytest.raises(ValueError, match="empty"):
         mnistify(np.zeros((0, 0, 3), dtype=np.uint8))
-    side = int(MAX_INPUT_PIXELS ** 0.5) + 10
+    side = int(MAX_PIXELS ** 0.5) + 10
     with pytest.raises(ValueError, match="too large"):
         mnistify(Image.new("L", (side, side)))
 
@@ -101,11 +103,69 @@ def test_make_grid_matches_torchvision(n, nrow, padding):
     assert torch.equal(ours, theirs)
 
 
-def test_app_start_up_does_not_import_torchvision():
-    import subprocess
-    import sys
+def _exif_rotated() -> Image.Image:
+    img = Image.new("RGB", (60, 30), "red")
+    exif = Image.Exif()
+    exif[0x0112] = 6                                   # rotate 90° on display
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    return Image.open(io.BytesIO(buf.getvalue()))
 
-    code = "import sys, app; print('torchvision' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         cwd=str(__import__('pathlib').Path(__file__).resolve().parent.parent))
-    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]
+
+@pytest.mark.parametrize("make,size", [
+    (lambda: Image.new("RGBA", (40, 30), (255, 0, 0, 0)), (40, 30)),
+    (lambda: Image.new("L", (40, 30), 128), (40, 30)),
+    (lambda: Image.new("P", (40, 30), 3), (40, 30)),
+    (lambda: Image.new("CMYK", (40, 30), (0, 255, 0, 0)), (40, 30)),
+    (lambda: Image.fromarray((np.arange(1200).reshape(30, 40) * 50).astype(np.uint16)), (40, 30)),
+    (lambda: Image.new("1", (40, 30), 1), (40, 30)),
+    (_exif_rotated, (30, 60)),
+    (lambda: Image.new("RGB", (3000, 2000), "blue"), (1024, 683)),
+])
+def test_odd_modes_become_rgb(make, size):
+    img = open_picture(make(), max_side=1024)
+    assert img.mode == "RGB" and img.size == size
+
+
+def test_transparent_pixels_become_white():
+    img = open_picture(Image.new("RGBA", (8, 8), (255, 0, 0, 0)))
+    assert img.getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_huge_jpeg_is_decoded_small(tmp_path):
+    path = tmp_path / "huge.jpg"
+    Image.new("L", (10_000, 10_000), 200).save(path, quality=50)
+    img = open_picture(str(path), max_side=512)
+    assert img.size == (512, 512) and img.mode == "RGB"
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + \
+        chunk(b"IEND", b"")
+
+
+def test_decompression_bomb_and_oversized_images_are_refused(tmp_path):
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_header_only(40_000, 40_000))
+    with pytest.raises(ValueError, match="too large"):
+        open_picture(str(bomb))
+    big = tmp_path / "big.png"
+    big.write_bytes(_png_header_only(12_000, 11_000))     # 132 MP: over the limit, under Pillow's bomb check
+    with pytest.raises(ValueError, match="too large"):
+        open_picture(str(big))
+
+
+def test_unreadable_input_is_a_clear_message(tmp_path):
+    junk = tmp_path / "notes.jpg"
+    junk.write_text("this is not a picture")
+    with pytest.raises(ValueError, match="Image: could not read the file"):
+        open_picture(str(junk))
+    truncated = tmp_path / "cut.png"
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(buf, "PNG")
+    truncated.write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
+    with pytest.raises(ValueError, match="Image: could not read the file"):
+        open_picture(str(truncated))

@@ -48,8 +48,10 @@ def test_posterior_ellipse_spans_two_sigma():
     assert max(xs) == pytest.approx(1.0 + 2 * 0.5) and min(ys) == pytest.approx(-1.0 - 2 * 1.0, abs=1e-3)
 
 
-@pytest.mark.parametrize("bad,match", [((math.nan, 0), "finite"), ((0, math.inf), "finite"),
-                                       ((1e9, 0), "outside"), (("x", 0), "number"), ((None, 0), "number")])
+@pytest.mark.parametrize("bad,match", [((math.nan, 0), "z1 must be a number from -10 to 10, got nan"),
+                                       ((0, math.inf), "z2 must be a number from -10 to 10, got inf"),
+                                       ((1e9, 0), "z1 must be a number from -10 to 10"),
+                                       (("x", 0), "z1 must be a number, got 'x'"), ((None, 0), "number")])
 def test_check_latent_rejects_bad_values(bad, match):
     with pytest.raises(ValueError, match=match):
         latent.check_latent(*bad)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import genmodels
-from genmodels import weights
+from genmodels import registry, weights
 from genmodels.weights import WeightsError, read_weights, save_weights
 
 
@@ -19,12 +19,16 @@ def test_round_trip_with_metadata(tmp_path):
 
 
 def test_every_registry_entry_is_shipped_with_provenance():
-    for (kind, dataset), e in weights.REGISTRY.items():
+    for (kind, dataset), e in registry.REGISTRY.items():
         _, meta = read_weights(e.path, e.train_command)
+        if kind == "vgg16":             # converted, not trained: test_vgg_features_are_shipped_with_provenance_and_load
+            continue
         assert meta["kind"] == kind and meta["dataset"] == dataset
         for key in ("config", "epochs", "metrics", "training_command", "torch_version"):
             assert key in meta, (e.path, key)
         assert meta["training_command"].startswith(f"python -m {e.train_module} --dataset {dataset}")
+        for earlier in meta.get("previous_commands", []):
+            assert earlier.startswith(f"python -m {e.train_module} --dataset {dataset}")
 
 
 @pytest.fixture
@@ -68,13 +72,16 @@ def test_unknown_names():
         genmodels.load_model("diffusion", "mnist")
     with pytest.raises(ValueError, match="Unknown dataset 'cifar'"):
         genmodels.load_model("vae", "cifar")
+    with pytest.raises(ValueError, match="Unknown dataset for the vgg16 model 'mnist'"):
+        genmodels.load_model("vgg16", "mnist")
     assert genmodels.canonical_dataset("Fashion-MNIST") == "fashion"
 
 
 def test_vgg_features_are_shipped_with_provenance_and_load():
-    from genmodels.style import VGG_LAYERS, load_vgg
-    from genmodels.weights import VGG_ENTRY
-    tensors, meta = read_weights(VGG_ENTRY.path, VGG_ENTRY.train_command)
+    from genmodels.style import load_vgg
+    from genmodels.vgg16 import VGG_LAYERS
+    e = genmodels.entry("vgg16", "imagenet")
+    tensors, meta = read_weights(e.path, e.train_command)
     assert meta["kind"] == "vgg16-features" and meta["license"] == "CC BY 4.0"
     assert meta["mean_rgb"] == [123.68, 116.779, 103.939] and len(meta["source_file_sha256"]) == 64
     assert len(tensors) == 2 * len(VGG_LAYERS)
@@ -85,6 +92,7 @@ def test_vgg_features_are_shipped_with_provenance_and_load():
 def test_missing_vgg_file_names_the_rebuild_command(tmp_path, monkeypatch):
     from genmodels import style
     monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(registry, "_cache", {})         # as in a fresh process: nothing loaded yet
     style.load_vgg.cache_clear()
     try:
         with pytest.raises(WeightsError, match="python -m train.vgg16 --source"):

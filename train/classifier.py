@@ -9,7 +9,8 @@ from tqdm import tqdm
 
 from genmodels import build_model
 from genmodels.data import DATASETS, load_split
-from genmodels.weights import entry, save_weights
+from genmodels.registry import entry
+from genmodels.weights import save_weights
 
 from .common import base_parser, provenance, setup
 

@@ -20,7 +20,8 @@ from genmodels import build_model
 from genmodels.data import load_split
 from genmodels.gan import DEFAULT_EPOCHS, discriminator_loss, generator_loss
 from genmodels.metrics import classifier_features, sample_quality
-from genmodels.weights import EXTRA_PREFIX, entry, read_weights, save_weights, split_extras
+from genmodels.registry import entry
+from genmodels.weights import EXTRA_PREFIX, read_weights, save_weights, split_extras
 
 from .common import base_parser, provenance, setup
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from genmodels import build_model, noise
 from genmodels.data import load_split
 from genmodels.metrics import restoration_scores
-from genmodels.restore import bicubic_upscale
-from genmodels.weights import entry, save_weights
+from genmodels.registry import entry
+from genmodels.superres import bicubic_upscale, kind_for
+from genmodels.weights import save_weights
 
 from .common import base_parser, fit_restorer, provenance, setup
 
@@ -20,7 +21,7 @@ def main() -> None:
     args = p.parse_args()
     device = setup(args)
     epochs, lr = args.epochs or 6, args.lr or 2e-3
-    kind = "superres" if args.factor == 2 else "superres4"
+    kind = kind_for(args.factor)
 
     train_x, _ = load_split(args.dataset, train=True, root=args.data_root)
     test_x, _ = load_split(args.dataset, train=False, root=args.data_root)

@@ -15,8 +15,9 @@ import json
 
 from safetensors import safe_open
 
-from genmodels.style import VGG_LAYERS
-from genmodels.weights import VGG_ENTRY, save_weights
+from genmodels.registry import entry
+from genmodels.vgg16 import VGG_LAYERS
+from genmodels.weights import save_weights
 
 
 def main() -> None:
@@ -35,10 +36,10 @@ def main() -> None:
         "input": "RGB 0..255 minus mean_rgb (Caffe convention), no division by a standard deviation",
         "mean_rgb": json.loads(source_meta.get("mean_rgb", "[123.68, 116.779, 103.939]")),
         "source": source_meta.get("source", "ImageNet VGG16"), "license": source_meta.get("license", "CC BY 4.0"),
-        "source_file_sha256": digest, "training_command": VGG_ENTRY.train_command,
+        "source_file_sha256": digest, "training_command": entry("vgg16", "imagenet").train_command,
         "epochs": 0, "metrics": {}, "config": {"last_layer": "conv5_1"},
     }
-    out = args.out or VGG_ENTRY.path
+    out = args.out or entry("vgg16", "imagenet").path
     save_weights(out, tensors, meta)
     n = sum(t.numel() for t in tensors.values())
     print(f"saved {out}: {len(tensors) // 2} convolutions, {n:,} parameters")

@@ -1,27 +1,56 @@
-"""Pieces every tab shares: the dataset choices, a dataset name check, the digit sketchpad, image uploads,
-quiet events."""
+"""What every tab shares: the dataset choices, event settings, turning the library's ValueError into a message in
+the page, handlers that return {name: value}, the digit sketchpad and picture uploads."""
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 import time
+from typing import Callable
 
 import gradio as gr
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from genmodels.data import DATASETS, canonical_dataset
+from genmodels.checks import MAX_SEED
+from genmodels.data import DATASETS
+from genmodels.imaging import picture_error
+from genmodels.weights import WeightsError
 
 DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
 FIRST_DATASET = DATASET_CHOICES[0][1]
 QUIET = dict(show_progress="hidden", api_visibility="undocumented")   # internal UI events: no overlay, no API docs
+LIVE = dict(trigger_mode="always_last", concurrency_limit=None)   # events that follow a control as it moves
 
 
-def dataset_key(name: str) -> str:
-    """A dataset name from the UI or the API as a key of DATASETS; gr.Error naming the choices otherwise."""
-    try:
-        return canonical_dataset(name)
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
+def shows_errors(handler: Callable) -> Callable:
+    """A handler whose ValueError or WeightsError (the library's checks, a damaged weights file) is shown in the
+    page as a gr.Error with the same message. Works for generators (streamed outputs) too."""
+    if inspect.isgeneratorfunction(handler):
+        @functools.wraps(handler)
+        def stream(*args, **kwargs):
+            try:
+                yield from handler(*args, **kwargs)
+            except (ValueError, WeightsError) as err:
+                raise gr.Error(str(err)) from None
+        return stream
+
+    @functools.wraps(handler)
+    def call(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except (ValueError, WeightsError) as err:
+            raise gr.Error(str(err)) from None
+    return call
+
+
+def by_component(handler: Callable, components: dict[str, gr.components.Component]) -> Callable:
+    """Wire a handler that returns {name: value} (names as in `components`) to Gradio, which wants
+    {component: value}. Use it with outputs=list(components.values())."""
+    @functools.wraps(handler)
+    def call(*args, **kwargs):
+        return {components[name]: value for name, value in handler(*args, **kwargs).items()}
+    return call
 
 
 def digit_sketchpad(label: str) -> gr.Sketchpad:
@@ -35,44 +64,35 @@ UPLOAD_ERROR_SECONDS = 10    # how long an upload's error toast stays up (Gradio
 
 
 def uploaded_image(value=None, **kwargs) -> gr.Image:
-    """gr.Image(value, **kwargs) for uploads: a file Pillow cannot open is a short message naming the input (its
-    label up to any parenthesis), not Gradio's component-processing error. Several events that read the same
-    upload show that message once: a repeat for the same file while its toast is still up is raised hidden (API
-    callers still get it). The preprocess is wrapped on the instance: a gr.Image subclass would make Gradio write
-    a .pyi stub beside this module at import time."""
+    """gr.Image(value, **kwargs) for uploads: a file Pillow cannot open is genmodels.imaging's message naming the
+    input (its label up to any parenthesis), not Gradio's component-processing error. Several events that read the
+    same upload show that message once: a repeat for the same file while its toast is still up is raised hidden
+    (API callers still get it). The preprocess is wrapped on the instance: a gr.Image subclass would make Gradio
+    write a .pyi stub beside this module at import time."""
     image = gr.Image(value, **kwargs)
     what = (image.label or "Image").split(" (")[0]
     gradio_preprocess = image.preprocess
     shown: dict[str, float] = {}         # file path -> when its message was first shown
     lock = threading.Lock()
 
-    def fail(payload, message: str) -> gr.Error:
-        path, now = str(getattr(payload, "path", "")), time.monotonic()
-        with lock:
-            for old in [p for p, t in shown.items() if now - t > UPLOAD_ERROR_SECONDS]:
-                del shown[old]
-            repeat = path in shown
-            shown.setdefault(path, now)
-        return gr.Error(message, duration=UPLOAD_ERROR_SECONDS, visible=not repeat)
-
     def preprocess(payload):
         try:
             return gradio_preprocess(payload)
         except gr.Error:
             raise
-        except Image.DecompressionBombError:
-            raise fail(payload, f"{what}: the image is too large to open safely (over ~180 megapixels).") from None
-        except UnidentifiedImageError:
-            raise fail(payload, f"{what}: could not read the file, it is not a picture Pillow understands. "
-                                "Upload a PNG, JPEG, WebP, GIF or BMP image.") from None
-        except (OSError, ValueError, SyntaxError) as err:     # a header Pillow reads, then damaged pixel data
-            raise fail(payload, f"{what}: could not read the file, it is damaged ({err}).") from None
+        except (Image.DecompressionBombError, OSError, ValueError, SyntaxError) as err:
+            path, now = str(getattr(payload, "path", "")), time.monotonic()
+            with lock:
+                for old in [p for p, t in shown.items() if now - t > UPLOAD_ERROR_SECONDS]:
+                    del shown[old]
+                repeat = path in shown
+                shown.setdefault(path, now)
+            raise gr.Error(str(picture_error(err, what)), duration=UPLOAD_ERROR_SECONDS, visible=not repeat) from None
 
     image.preprocess = preprocess
     return image
 
 
-def first_per_class(labels: torch.Tensor, per_class: int) -> list[int]:
-    """Indices of the first `per_class` images of each class, class by class (the galleries' order)."""
-    return torch.cat([torch.nonzero(labels == c).flatten()[:per_class]
-                      for c in range(int(labels.max()) + 1)]).tolist()
+def random_seed() -> int:
+    """A fresh seed for the 'New seed' buttons."""
+    return int(torch.randint(MAX_SEED, ()).item())

@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 import functools
-import math
 
 import gradio as gr
 import plotly.graph_objects as go
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 import genmodels
-from genmodels.gan import DEFAULT_KEEP, resumed_after, slerp
-from genmodels.imaging import grid_pil
+from genmodels import checks
+from genmodels.checks import MAX_SEED
+from genmodels.gan import DEFAULT_KEEP, MAX_GRID, MAX_TRUNCATION, MIN_KEEP, WALK_STEPS, resumed_after, slerp
+from genmodels.imaging import grid_pil, sample_grid
 
-from .common import DATASET_CHOICES, QUIET, dataset_key
+from .common import DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, random_seed, shows_errors
 
-MAX_COUNT, MAX_SEED, MAX_TRUNCATION, MIN_KEEP = 64, 2 ** 31 - 1, 2.0, 0.1
 TIMELINE_SAMPLES = 2000          # train.gan's EVAL_SAMPLES
 
 TEXT = """
@@ -38,97 +38,50 @@ memory (Adam's running averages are not saved), and the spike that follows shows
 """
 
 
-def _gan(dataset: str):
-    return genmodels.load_model("gan", dataset_key(dataset))
-
-
-def check_settings(seed, count, truncation) -> tuple[int, int, float]:
-    """Whole seed 0…2³¹−1, whole count 1…64, finite truncation 0…2: else gr.Error naming the value."""
-    def whole(v, lo, hi, name):
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            raise gr.Error(f"The {name} must be a whole number, got {v!r}.") from None
-        if not math.isfinite(f) or f != int(f) or not lo <= f <= hi:
-            raise gr.Error(f"The {name} must be a whole number from {lo} to {hi}, got {v!r}.")
-        return int(f)
-
-    seed, count = whole(seed, 0, MAX_SEED, "seed"), whole(count, 1, MAX_COUNT, "count")
-    return seed, count, check_number(truncation, 0, MAX_TRUNCATION, "truncation")
-
-
-def check_number(v, lo: float, hi: float, name: str) -> float:
-    """A finite number lo…hi, else gr.Error naming the value."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise gr.Error(f"The {name} must be a number, got {v!r}.") from None
-    if not math.isfinite(f) or not lo <= f <= hi:
-        raise gr.Error(f"The {name} must be a number from {lo} to {hi}, got {v!r}.")
-    return f
-
-
-def _grid(images: torch.Tensor, scores: torch.Tensor | None = None) -> Image.Image:
-    """A square-ish grid, scaled so it fills about 560 px; with scores, a bar under each cell
-    (length and colour: the discriminator's realness, red 0 → green 1)."""
-    n = len(images)
-    nrow = math.ceil(math.sqrt(n))
-    scale = max(2, min(12, 560 // (nrow * 30)))
-    img = grid_pil(images, nrow=nrow, scale=scale, padding=2, pad_value=1.0).convert("RGB")
-    if scores is not None:
-        draw = ImageDraw.Draw(img)
-        cell = (28 + 2) * scale
-        for i, s in enumerate(scores.tolist()):
-            x0, y0 = (i % nrow) * cell + 2 * scale, (i // nrow) * cell + 2 * scale + 28 * scale - 3 * scale
-            colour = (int(255 * (1 - s)), int(200 * s), 40)
-            draw.rectangle([x0, y0, x0 + max(1, int(s * 28 * scale)) - 1, y0 + 3 * scale - 1], fill=colour)
-    return img
-
-
+@shows_errors
 def generate(dataset: str, seed: float, count: float, truncation: float, keep: float = DEFAULT_KEEP) -> Image.Image:
     """A grid of `count` samples for `seed` (the same settings, the same grid); truncation scales the noise;
     keep < 1 shows only that fraction of the draws, the ones the discriminator finds most real."""
     return generate_view(dataset, seed, count, truncation, keep, critic=False)[0]
 
 
+@shows_errors
 def generate_view(dataset: str, seed: float, count: float, truncation: float, keep: float, critic: bool):
     """The grid and, if asked, the discriminator's realness for each sample (bars under the cells)."""
-    seed, count, truncation = check_settings(seed, count, truncation)
-    keep = check_number(keep, MIN_KEEP, 1.0, "discriminator filter (keep)")
-    gan = _gan(dataset)
-    images = gan.sample(count, seed, truncation, keep)
+    gan = genmodels.load_model("gan", dataset)
+    images = gan.sample(checks.whole(count, "The count", 1, MAX_GRID), seed, truncation, keep)
     if not critic:
-        return _grid(images), ""
+        return sample_grid(images), ""
     scores = gan.realness(images)
     worst = int(scores.argmin())
     text = (f"Discriminator's realness (bar under each image): mean **{scores.mean():.2f}**, lowest "
             f"{scores[worst]:.2f} (image {worst + 1}). After training it stays near 0.5: it can no longer tell "
             "most fakes from real digits, which is what the generator was trained for. Move the filter to 1 to see "
             "the draws it would have rejected come back.")
-    return _grid(images, scores), text
+    return sample_grid(images, scores), text
 
 
+@shows_errors
 def interpolate(dataset: str, seed_a: float, seed_b: float, steps: float, truncation: float) -> Image.Image:
     """Decode a spherical walk from seed A's noise to seed B's: the generator's output changes smoothly."""
-    seed_a, steps, truncation = check_settings(seed_a, steps, truncation)
-    seed_b, _, _ = check_settings(seed_b, 1, truncation)
-    gan = _gan(dataset)
+    gan = genmodels.load_model("gan", dataset)
     path = slerp(gan.latents(1, seed_a, truncation)[0], gan.latents(1, seed_b, truncation)[0], steps)
-    return grid_pil(gan.generate(path), nrow=steps, scale=4, padding=2)
+    return grid_pil(gan.generate(path), nrow=len(path), scale=4, padding=2)
 
 
 @functools.lru_cache(maxsize=None)
 def _timeline(dataset: str) -> tuple[dict, torch.Tensor]:
-    gan = _gan(dataset)
+    gan = genmodels.load_model("gan", dataset)
     grids = genmodels.load_extras("gan", dataset)["timeline_grids"]
     return gan.metadata, grids
 
 
+@shows_errors
 def timeline_view(dataset: str, epoch: float):
     """The fixed-noise grid after `epoch`, the loss curves with a marker there, and that epoch's metrics."""
-    meta, grids = _timeline(dataset_key(dataset))
+    meta, grids = _timeline(genmodels.canonical_dataset(dataset))
     epochs = len(meta["timeline"])
-    epoch = int(min(max(1, round(float(epoch))), epochs))
+    epoch = checks.whole(epoch, "The epoch", 1, epochs)
     info = meta["timeline"][epoch - 1]
     grid = grid_pil(grids[epoch - 1].float().div(255).unsqueeze(1), nrow=8, scale=2, padding=2)
     c = meta["curves"]
@@ -157,18 +110,16 @@ def timeline_view(dataset: str, epoch: float):
 
 def build(demo: gr.Blocks) -> None:
     """Lay out tab 4 inside `demo` and wire its events (the first views are drawn on page load)."""
-    first = DATASET_CHOICES[0][1]
-    epochs = len(_timeline(first)[0]["timeline"])
-    quiet = QUIET
+    epochs = len(_timeline(FIRST_DATASET)[0]["timeline"])
     with gr.Tab("GAN", id="gan"):
         gr.Markdown(TEXT)
         with gr.Row():
             with gr.Column(scale=2, min_width=300):
-                dataset = gr.Radio(DATASET_CHOICES, value=first, label="Dataset")
+                dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Dataset")
                 with gr.Row():
                     seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed")
                     new_seed = gr.Button("New seed", scale=0)
-                count = gr.Slider(1, MAX_COUNT, value=36, step=1, label="How many")
+                count = gr.Slider(1, MAX_GRID, value=36, step=1, label="How many")
                 truncation = gr.Slider(0, MAX_TRUNCATION, value=1.0, step=0.05,
                                        label="Truncation: noise scale (lower: more typical, less varied)")
                 keep = gr.Slider(MIN_KEEP, 1.0, value=DEFAULT_KEEP, step=0.05,
@@ -182,7 +133,7 @@ def build(demo: gr.Blocks) -> None:
         with gr.Row():
             seed_a = gr.Number(1, precision=0, minimum=0, maximum=MAX_SEED, label="Seed A")
             seed_b = gr.Number(2, precision=0, minimum=0, maximum=MAX_SEED, label="Seed B")
-            walk_steps = gr.Slider(3, 16, value=10, step=1, label="Steps")
+            walk_steps = gr.Slider(*WALK_STEPS, value=10, step=1, label="Steps")
         strip = gr.Image(label="A → B", format="png", interactive=False, elem_classes="pixelated")
         gr.Markdown("### Training timeline")
         with gr.Row():
@@ -198,16 +149,16 @@ def build(demo: gr.Blocks) -> None:
 
     view_inputs = [dataset, seed, count, truncation, keep, critic]
     gr.on([seed.change, count.release, truncation.release, keep.release, critic.change, dataset.change], generate_view,
-          view_inputs, [grid, critic_text], trigger_mode="always_last", concurrency_limit=None, **quiet)
+          view_inputs, [grid, critic_text], **LIVE, **QUIET)
     # the documented endpoint, /generate: the grid alone, from the settings (keep is optional)
     api_only.click(generate, [dataset, seed, count, truncation, keep], grid, api_name="generate",
                    concurrency_limit=None)
-    new_seed.click(lambda: int(torch.randint(MAX_SEED, ()).item()), None, seed, **quiet)
+    new_seed.click(random_seed, None, seed, **QUIET)
     walk_inputs = [dataset, seed_a, seed_b, walk_steps, truncation]
     gr.on([seed_a.change, seed_b.change, walk_steps.release, truncation.release, dataset.change], interpolate,
-          walk_inputs, strip, trigger_mode="always_last", concurrency_limit=None, **quiet)
+          walk_inputs, strip, **LIVE, **QUIET)
     gr.on([epoch.change, dataset.change], timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text],
-          trigger_mode="always_last", concurrency_limit=None, **quiet)
-    demo.load(generate_view, view_inputs, [grid, critic_text], **quiet).then(
-        interpolate, walk_inputs, strip, **quiet).then(timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text],
-                                                      **quiet)
+          **LIVE, **QUIET)
+    demo.load(generate_view, view_inputs, [grid, critic_text], **QUIET).then(
+        interpolate, walk_inputs, strip, **QUIET).then(timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text],
+                                                      **QUIET)

@@ -1,16 +1,16 @@
 """Tab 5: neural style transfer, streamed step by step from genmodels.style.stylize."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import gradio as gr
 import plotly.graph_objects as go
 import torch
 
-from genmodels import style
+from genmodels import checks, style
+from genmodels.imaging import open_picture
 
-from .common import uploaded_image
+from .common import shows_errors, uploaded_image
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
 CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]
@@ -54,42 +54,36 @@ def loss_figure(history: list[tuple[int, dict[str, float]]]) -> go.Figure:
     return fig
 
 
+@shows_errors
 def run(content: str | None, painting: str | None, strength: float, content_weight: float, smoothness: float,
         size: float, steps: float, optimizer: str, init: str, preserve_colors: bool):
     """Stream (current image, loss curves, status, before/after) while the optimisation runs."""
     if content is None or painting is None:
         raise gr.Error("Choose a photo and a painting first (upload them or click an example).")
-    for name, v in (("style strength", strength), ("content weight", content_weight), ("smoothness", smoothness),
-                    ("size", size), ("steps", steps)):
-        if v is None or not math.isfinite(float(v)):
-            raise gr.Error(f"The {name} must be a finite number, got {v!r}.")
-    try:
-        photo = style.load_image(content, max_side=2 * MAX_SIZE)
-        art = style.load_image(painting, max_side=2 * MAX_SIZE)
-        frames = style.stylize(photo, art, size=int(size), steps=int(steps), style_weight=10.0 ** float(strength),
-                               content_weight=float(content_weight), tv_weight=float(smoothness),
-                               optimizer=optimizer, init=init, preserve_colors=bool(preserve_colors),
-                               preview_seconds=PREVIEW_SECONDS)
-        history: list[tuple[int, dict[str, float]]] = []
-        for frame in frames:
-            history.append((frame.step, frame.losses))
-            rate = frame.step / max(frame.elapsed, 1e-6)
-            status = (f"**{'Done' if frame.final else 'Running'}**: step {frame.step} of {int(steps)} · "
-                      f"{rate:.1f} steps/s · {frame.elapsed:.1f} s · {device_name()} · "
-                      f"{frame.image.width}×{frame.image.height} px")
-            before_after = (photo.resize(frame.image.size), frame.image) if frame.final else gr.skip()
-            yield frame.image, loss_figure(history), status, before_after
-    except (ValueError, style.WeightsError) as err:
-        raise gr.Error(str(err)) from None
+    photo = open_picture(content, max_side=2 * MAX_SIZE, what="Photo")
+    art = open_picture(painting, max_side=2 * MAX_SIZE, what="Painting")
+    frames = style.stylize(photo, art, size=size, steps=steps,
+                           style_weight=10.0 ** checks.number(strength, "The style strength", -1, 3),
+                           content_weight=content_weight, tv_weight=smoothness, optimizer=optimizer, init=init,
+                           preserve_colors=bool(preserve_colors), preview_seconds=PREVIEW_SECONDS)
+    history: list[tuple[int, dict[str, float]]] = []
+    for frame in frames:
+        history.append((frame.step, frame.losses))
+        rate = frame.step / max(frame.elapsed, 1e-6)
+        status = (f"**{'Done' if frame.final else 'Running'}**: step {frame.step} of {int(steps)} · "
+                  f"{rate:.1f} steps/s · {frame.elapsed:.1f} s · {device_name()} · "
+                  f"{frame.image.width}×{frame.image.height} px")
+        before_after = (photo.resize(frame.image.size), frame.image) if frame.final else gr.skip()
+        yield frame.image, loss_figure(history), status, before_after
 
 
-def build() -> None:
-    """Lay out tab 5 inside the current gr.Blocks and wire its events."""
+def build(demo: gr.Blocks) -> None:
+    """Lay out tab 5 inside `demo` and wire its events (nothing to draw on page load: a run starts on Start)."""
     with gr.Tab("Style transfer", id="style"):
         gr.Markdown(TEXT)
         with gr.Row():
             with gr.Column():
-                # image_mode=None: Gradio hands over the file as uploaded; style.load_image decodes it (a large
+                # image_mode=None: Gradio hands over the file as uploaded; genmodels.imaging.open_picture decodes it (a large
                 # JPEG at reduced size) and gives the message for a file it cannot use
                 content = uploaded_image(str(EXAMPLES / CONTENT_EXAMPLES[0]), type="filepath", image_mode=None,
                                          sources=["upload", "webcam", "clipboard"], label="Photo", height=260)

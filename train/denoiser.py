@@ -1,4 +1,4 @@
-"""Train the blind denoising autoencoder: python -m train.denoise --dataset mnist|fashion.
+"""Train the blind denoising autoencoder: python -m train.denoiser --dataset mnist|fashion.
 
 Blind: every batch gets fresh noise, each image a random kind (genmodels.noise.KINDS) at a random level
 over the tab's range, so one model serves every setting of the tab.
@@ -8,7 +8,8 @@ from __future__ import annotations
 from genmodels import build_model, noise
 from genmodels.data import load_split
 from genmodels.metrics import restoration_scores
-from genmodels.weights import entry, read_weights, save_weights
+from genmodels.registry import entry
+from genmodels.weights import read_weights, save_weights
 
 from .common import base_parser, fit_restorer, provenance, setup
 
@@ -42,7 +43,7 @@ def main() -> None:
     model = build_model("denoiser", {"channels": args.channels, "code": args.code})
     previous = {}
     if args.resume:
-        tensors, meta = read_weights(args.resume, f"python -m train.denoise --dataset {args.dataset}")
+        tensors, meta = read_weights(args.resume, entry("denoiser", args.dataset).train_command)
         model = build_model("denoiser", meta["config"])
         model.load_state_dict(tensors)
         previous = {"previous_epochs": meta["epochs"],

@@ -1,4 +1,4 @@
-"""Denoising and super-resolution quality on the full test sets: python bench/denoise_quality.py --data-root DIR
+"""Denoising and super-resolution quality on the full test sets: python bench/denoiser_quality.py --data-root DIR
 
 Mean PSNR (dB, peak 1) and SSIM over the 10,000 test images, fixed noise seed, for the noisy input, a 3×3
 median filter and the shipped denoiser; the cross-dataset rows (a model on the other dataset's images);
@@ -21,7 +21,8 @@ from genmodels import noise  # noqa: E402
 from genmodels.data import DATASETS, load_split  # noqa: E402
 from genmodels.imaging import grid_pil  # noqa: E402
 from genmodels.metrics import restoration_scores  # noqa: E402
-from genmodels.restore import bicubic_upscale, median_filter  # noqa: E402
+from genmodels.denoiser import median_filter  # noqa: E402
+from genmodels.superres import bicubic_upscale  # noqa: E402
 
 SETTINGS = [("gaussian", 0.3), ("gaussian", 0.5), ("salt_pepper", 0.1), ("salt_pepper", 0.2), ("lesson", 1.0),
             ("mask", 0.25)]

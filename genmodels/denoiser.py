@@ -1,0 +1,66 @@
+"""The denoising autoencoder, the classic baseline it is measured against (3×3 median filter), and the tab's
+comparison of the two."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import noise
+from .metrics import Scored, score_against
+
+
+@dataclass
+class DenoiserConfig:
+    channels: int = 32     # conv width at 28×28 and 14×14; doubled at 7×7
+    code: int = 8          # channels of the 7×7 bottleneck: 7·7·8 = 392 numbers, half the 784 pixels
+
+
+class Denoiser(nn.Module):
+    """28×28 → a 7×7×`code` bottleneck → 28×28. The narrow code keeps the shape and drops the noise."""
+
+    def __init__(self, config: DenoiserConfig | None = None):
+        super().__init__()
+        self.config = c = config or DenoiserConfig()
+        ch, ch2 = c.channels, 2 * c.channels
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, ch, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),          # 14×14
+            nn.Conv2d(ch, ch2, 4, stride=2, padding=1), nn.ReLU(),         # 7×7
+            nn.Conv2d(ch2, c.code, 3, padding=1),                          # the bottleneck
+        )
+        self.decoder = nn.Sequential(
+            nn.Conv2d(c.code, ch2, 3, padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(ch2, ch, 4, stride=2, padding=1), nn.ReLU(),   # 14×14
+            nn.ConvTranspose2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),    # 28×28
+            nn.Conv2d(ch, 1, 3, padding=1),
+        )
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: N×1×28×28 noisy image in [0,1] → N×1×28×28 restored image in [0,1]."""
+        return torch.sigmoid(self.logits(x))
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+
+def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
+    """The classic denoising baseline: each pixel becomes the median of its size×size neighbourhood
+    (borders padded by reflection)."""
+    pad = size // 2
+    patches = F.unfold(F.pad(x, (pad,) * 4, mode="reflect"), size)      # N × size² × H·W
+    return patches.median(dim=1).values.reshape(x.shape)
+
+
+@torch.no_grad()
+def compare_denoising(clean: torch.Tensor, denoiser: nn.Module, kind: str, level: float, seed: int | None = None
+                      ) -> dict[str, Scored]:
+    """Noise one clean image (1×1×28×28) and restore it two ways; each result scored against the clean one."""
+    noisy = noise.add_noise(clean, kind, level, seed=seed)
+    return score_against(clean, {"clean": clean, "noisy": noisy, "denoised": denoiser(noisy),
+                                 "median": median_filter(noisy)})

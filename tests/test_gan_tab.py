@@ -1,0 +1,62 @@
+"""The GAN tab: the sample grid and critic view, the walk, the timeline, bad input, and /generate."""
+import numpy as np
+import pytest
+from PIL import Image
+
+import genmodels
+import gradio as gr
+from genmodels.gan import resumed_after
+from ui import gan_tab
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
+def test_timeline_view_shows_the_epoch_and_the_resumes(dataset):
+    meta = genmodels.load_model("gan", dataset).metadata
+    grid, fig, text = gan_tab.timeline_view(dataset, 1)
+    assert grid.size[0] > 200 and len(fig.data) == 4 and "Epoch 1 of" in text
+    earlier_scorer = meta["timeline"][0].get("scored_by") != meta["timeline"][-1].get("scored_by")
+    assert ("earlier evaluation classifier" in text) == earlier_scorer
+    resumes = resumed_after(meta)
+    assert len(fig.layout.shapes) == 1 + len(resumes)                   # the epoch marker and one line per resume
+    assert [a.text for a in fig.layout.annotations] == [f"resumed after epoch {e}" for e in resumes]
+
+
+def test_critic_view_and_interpolation():
+    grid, text = gan_tab.generate_view("mnist", 5, 9, 1.0, 0.6, True)
+    assert "realness" in text and grid.mode == "RGB"
+    strip = gan_tab.interpolate("fashion", 1, 2, 7, 0.8)
+    assert strip.size[0] > 6 * strip.size[1]
+    with pytest.raises(gr.Error, match="The seed must be a whole number"):
+        gan_tab.interpolate("mnist", 1.5, 2, 7, 0.8)
+    with pytest.raises(gr.Error, match="number of steps must be a whole number"):
+        gan_tab.interpolate("mnist", 1, 2, 7.5, 0.8)
+
+
+@pytest.mark.parametrize("args,message", [
+    (("mnist", 0, 0, 1.0), "count must be a whole number from 1 to 64"),
+    (("mnist", 0, 10_000, 1.0), "count must be a whole number from 1 to 64"),
+    (("mnist", -1, 4, 1.0), "seed must be a whole number from 0"),
+    (("mnist", 0, 4, float("nan")), "truncation must be a number from 0 to 2"),
+    (("cifar", 0, 4, 1.0), "Unknown dataset"),
+    (("mnist", 0, 4, 1.0, 0.0), r"discriminator filter \(keep\) must be a number from 0.1 to 1"),
+    (("mnist", 0, 4, 1.0, float("nan")), r"discriminator filter \(keep\) must be a number"),
+    (("mnist", 1.5, 4, 1.0), "seed must be a whole number from 0"),
+])
+def test_bad_input_is_a_clear_error(args, message):
+    with pytest.raises(gr.Error, match=message):
+        gan_tab.generate(*args)
+
+
+def test_generate_endpoint_through_gradio_client(app_client):
+    client, _ = app_client
+    a = np.asarray(Image.open(client.predict("mnist", 42, 16, 1.0, api_name="/generate")))
+    b = np.asarray(Image.open(client.predict("mnist", 42, 16, 1.0, api_name="/generate")))
+    c = np.asarray(Image.open(client.predict("mnist", 43, 16, 1.0, api_name="/generate")))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    with pytest.raises(Exception, match="count|maximum"):
+        client.predict("mnist", 0, 10_000, 1.0, api_name="/generate")
+    assert Image.open(client.predict("fashion", 0, 1, 0.0, api_name="/generate")).size[0] > 50
+    raw = np.asarray(Image.open(client.predict("mnist", 42, 16, 1.0, 1.0, api_name="/generate")))
+    assert raw.shape == a.shape and not np.array_equal(raw, a)       # keep defaults to the filter; 1 turns it off
+    with pytest.raises(Exception, match="keep|maximum value 1"):
+        client.predict("mnist", 0, 4, 1.0, 5.0, api_name="/generate")

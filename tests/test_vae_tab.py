@@ -1,0 +1,145 @@
+"""The VAE tabs (latent explorer and latent map): their handlers as plain functions, and /decode through
+gradio_client."""
+import base64
+import math
+
+import httpx
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+import gradio as gr
+
+from genmodels.latent import GRID_N, GRID_SCALE, get_space, slider_radius
+from ui import vae_tab
+
+
+def test_decode_endpoint_returns_decoded_image(app_client):
+    client, _ = app_client
+    a = np.asarray(Image.open(client.predict("mnist", 0.0, 0.0, api_name="/decode")))
+    b = np.asarray(Image.open(client.predict("mnist", 2.5, -2.5, api_name="/decode")))
+    assert a.shape[:2] == (280, 280) and b.shape[:2] == (280, 280)
+    assert np.abs(a.astype(int) - b.astype(int)).mean() > 5       # different points decode differently
+    f = np.asarray(Image.open(client.predict("fashion", 0.0, 0.0, api_name="/decode")))
+    assert np.abs(a.astype(int) - f.astype(int)).mean() > 5       # the dataset selector switches models
+    # and it is the VAE's decoding of that point, upscaled
+    space = get_space("mnist")
+    expected = (space.vae.decode(torch.tensor([[2.5, -2.5]]))[0, 0].numpy() * 255)
+    got = b[::10, ::10] if b.ndim == 2 else b[::10, ::10, 0]
+    assert np.abs(got.astype(float) - expected).max() <= 1.0
+
+
+@pytest.mark.parametrize("args,message", [
+    (("mnist", 1e9, 0.0), "greater than maximum"),
+    (("mnist", 0.0, -1e9), "less than minimum"),
+    (("digits", 0.0, 0.0), "not in the list of choices"),
+])
+def test_bad_api_input_gets_clear_message_and_app_keeps_serving(app_client, args, message):
+    client, _ = app_client
+    with pytest.raises(Exception, match=message):
+        client.predict(*args, api_name="/decode")
+    assert Image.open(client.predict("mnist", 0.1, 0.1, api_name="/decode")).size == (280, 280)
+
+
+def test_nan_sent_as_raw_json_is_rejected(app_client):
+    """gradio_client cannot encode NaN, but a hand-written HTTP client can send it."""
+    client, port = app_client
+    base = f"http://127.0.0.1:{port}/gradio_api/call/decode"
+    r = httpx.post(base, content='{"data": ["mnist", NaN, 0]}', headers={"content-type": "application/json"})
+    assert r.status_code == 200
+    event_id = r.json()["event_id"]
+    stream = httpx.get(f"{base}/{event_id}", timeout=30).text
+    assert "event: error" in stream and "z1 must be a number from -10 to 10, got nan" in stream
+    assert Image.open(client.predict("mnist", 0.0, 0.0, api_name="/decode")).size == (280, 280)
+
+
+def test_plain_decode_rejects_nan_and_unknown_dataset():
+    with pytest.raises(gr.Error, match="z1 must be a number from -10 to 10"):
+        vae_tab.decode("mnist", math.nan, 0.0)
+    with pytest.raises(gr.Error, match="Unknown dataset"):
+        vae_tab.decode("cifar", 0.0, 0.0)
+
+
+def test_slider_range_covers_encoded_test_sets():
+    r = slider_radius()
+    for d in ("mnist", "fashion"):
+        mu = get_space(d).test_mu
+        assert (mu.abs() <= r).all(dim=1).float().mean() > 0.995
+
+
+def test_manifold_click_moves_to_the_cell_under_the_pointer():
+    space = get_space("mnist")
+    cell = 28 * GRID_SCALE
+    evt = gr.SelectData(None, {"index": [cell * (GRID_N - 1) + 3, 2], "value": None})
+    z1, z2 = vae_tab.manifold_click("mnist", evt)
+    assert (z1, z2) == (pytest.approx(space.radius, abs=0.01), pytest.approx(space.radius, abs=0.01))
+    digit, manifold, probs = vae_tab.view("mnist", z1, z2)
+    assert manifold.size == (GRID_N * cell, GRID_N * cell) and manifold.mode == "RGB"
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def n_points(trace) -> int:
+    """Points in a plotly trace; numpy data is stored as a base64 typed array ({'dtype', 'bdata'})."""
+    x = trace.x
+    if isinstance(x, dict):
+        return len(np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]))
+    return len(x)
+
+
+def sketch_value(draw):
+    img = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    draw(ImageDraw.Draw(img))
+    return {"background": None, "layers": [], "composite": np.asarray(img)}
+
+
+def test_encode_drawing_places_it_on_the_map_and_moves_sliders():
+    value = sketch_value(lambda d: d.line([(140, 40), (140, 240)], fill=(0, 0, 0, 255), width=18))
+    out = vae_tab.encode_drawing("mnist", value)
+    encoded, z1, z2, fig = out["encoded"], out["z1"], out["z2"], out["plot"]
+    assert (z1, z2) == (pytest.approx(float(encoded.mu[0]), abs=0.01), pytest.approx(float(encoded.mu[1]), abs=0.01))
+    names = [t.name for t in fig.data]
+    assert "±2σ posterior" in names and "sliders (z1, z2)" in names and names[:10] == list("0123456789")
+    assert sum(n_points(t) for t in fig.data[:10]) == 10_000
+    # a drawn '1' should decode to something the classifier calls a 1
+    probs = get_space("mnist").class_probabilities(get_space("mnist").vae.decode(encoded.mu[None]))
+    assert max(probs, key=probs.get) == "1"
+
+
+def test_encode_empty_drawing_is_a_clear_error():
+    with pytest.raises(gr.Error, match="empty"):
+        vae_tab.encode_drawing("mnist", sketch_value(lambda d: None))
+    with pytest.raises(gr.Error, match="Draw something"):
+        vae_tab.encode_drawing("mnist", None)
+
+
+def test_gallery_pick_and_walk_between_two_test_images():
+    space = get_space("fashion")
+    items = vae_tab.gallery_items("fashion")
+    assert len(items) == 10 * vae_tab.GALLERY_PER_CLASS
+    a = vae_tab.encode_sample("fashion", gr.SelectData(None, {"index": 0, "value": None}))["encoded"]
+    b = vae_tab.encode_sample("fashion", gr.SelectData(None, {"index": len(items) - 1, "value": None}))["encoded"]
+    assert a.name.startswith("test #") and space.classes[0] in a.name
+    strip, fig, walk = vae_tab.walk("fashion", a, b, 7, 0.0, 0.0, b)
+    assert strip.size[0] > 6 * strip.size[1] and walk["z"].shape == (7, 2)
+    assert np.allclose(walk["z"][0], a.mu.numpy()) and np.allclose(walk["z"][-1], b.mu.numpy())
+    assert "walk A→B" in [t.name for t in fig.data]
+
+
+def test_api_lists_decode_with_three_parameters(app_client):
+    client, _ = app_client
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert [p["parameter_name"] for p in api["/decode"]["parameters"]] == ["dataset", "z1", "z2"]
+
+
+def test_switching_dataset_redraws_everything_and_forgets_old_encodings():
+    out = vae_tab.switch_dataset("fashion", 0.5, -0.5)
+    assert out["dataset"] == out["dataset_map"] == "fashion"
+    digit, manifold, probs = out["digit"], out["manifold"], out["guess"]
+    assert digit.size == (280, 280) and set(probs) == set(get_space("fashion").classes)
+    assert len(out["gallery"]) == 10 * vae_tab.GALLERY_PER_CLASS
+    assert [t.name for t in out["plot"].data][:10] == list(get_space("fashion").classes)
+    cleared = ["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info"]
+    assert all(out[k] is None for k in cleared) and len(out) == 7 + len(cleared)
+
+

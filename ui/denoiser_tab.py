@@ -1,0 +1,193 @@
+"""Tab 3, the denoiser: add noise to a digit and watch a denoising autoencoder restore it; super-resolution
+beside it."""
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+from PIL import Image
+
+import genmodels
+from genmodels import noise, superres as sr
+from genmodels.data import DATASETS, canonical_dataset, first_per_class, load_sample, sample_image
+from genmodels.denoiser import compare_denoising
+from genmodels.imaging import Picture, mnistify, open_picture, to_pil
+
+from .common import (DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, by_component, digit_sketchpad, random_seed,
+                     shows_errors, uploaded_image)
+
+KIND_CHOICES = [(title, kind) for kind, title in noise.KIND_TITLES.items()]
+SCALE = 8                   # 28 px → 224 px, nearest-neighbour
+UPLOAD_SIDE = 512           # uploads are reduced to this once, so live updates never re-decode a huge photo
+GALLERY_PER_CLASS = 2
+UPLOAD_LABEL = "Your picture (a drawing lands here too); clear it to go back to the test images"
+UPLOAD_NAME = UPLOAD_LABEL.split(" (")[0]     # how messages name it, as uploaded_image does
+
+TEXT = """
+A **denoising autoencoder** learns to map a corrupted image back to the clean one. It squeezes the image through a
+code of just 7×7 positions ({code} numbers) and rebuilds it from that. Trained to give back clean images, the code
+learns to describe what the model has seen thousands of times (strokes of digits, outlines of clothes), not random
+specks, so the noise does not get through. This model was trained **blind**, on every kind and level of noise at once. The **median filter** beside it is the
+classic hand-made baseline. Numbers under each image compare it with the clean one: PSNR in dB (higher is better)
+and SSIM (1 is identical).
+
+Now set *Model trained on* to the other dataset: an autoencoder restores only the kind of image it has learnt.
+"""
+SR_TEXT = """
+**Super-resolution**: the same idea run the other way. The image is shrunk by averaging 2×2 (or 4×4) pixel blocks,
+then an autoencoder trained on such pairs draws it back at full size. Bicubic interpolation, which knows nothing
+about digits or clothes, is the baseline.
+"""
+DENOISE_TITLES = {"clean": "Clean", "noisy": "Noisy", "denoised": "Denoised", "median": "Median 3×3"}
+SR_TITLES = {"small": "Input", "bicubic": "Bicubic", "model": "Autoencoder", "clean": "Original"}
+
+
+def source_image(dataset: str, index: float, image: Picture | None) -> tuple[torch.Tensor, str]:
+    """The clean 1×1×28×28 image to work on: your picture (made MNIST-like) if there is one, else the
+    shipped test image at `index`; and a name for it."""
+    if image is not None:
+        return mnistify(image, what=UPLOAD_NAME), "your image"
+    return sample_image(dataset, index)
+
+
+def _scored_image(title: str, scored, reference: bool = False) -> gr.Image:
+    image, psnr, ssim = scored
+    return gr.Image(to_pil(image, SCALE), label=title if reference else f"{title}: {psnr:.1f} dB, SSIM {ssim:.2f}")
+
+
+@shows_errors
+def denoise(dataset: str, index: float, image, kind: str, level: float, seed: float, model_dataset: str) -> dict:
+    """Clean, noisy, denoised and median-filtered images, each captioned with PSNR/SSIM, the scores table and a
+    summary."""
+    clean, name = source_image(dataset, index, image)
+    model = genmodels.load_model("denoiser", model_dataset)
+    r = compare_denoising(clean, model, kind, level, seed)
+    titles = {**DENOISE_TITLES, "clean": f"Clean: {name}"}
+    out = {k: _scored_image(titles[k], r[k], reference=k == "clean") for k in titles}
+    rows = {"noisy": "Noisy input", "median": "3×3 median filter",
+            "denoised": f"Denoised ({DATASETS[canonical_dataset(model_dataset)].title} autoencoder)"}
+    out["scores"] = [[rows[k], round(r[k][1], 2), round(r[k][2], 3)] for k in ("noisy", "denoised", "median")]
+    gain, vs_median = r["denoised"][1] - r["noisy"][1], r["denoised"][1] - r["median"][1]
+    out["summary"] = (f"The autoencoder gains **{gain:+.1f} dB** over the noisy input and **{vs_median:+.1f} dB** "
+                      f"over the median filter on {name}.")
+    return out
+
+
+@shows_errors
+def superres(dataset: str, index: float, image, factor: int, model_dataset: str) -> dict:
+    """The small image, bicubic and autoencoder upscaling, and the original, captioned with PSNR/SSIM."""
+    clean, name = source_image(dataset, index, image)
+    model = genmodels.load_model(sr.kind_for(factor), model_dataset)
+    r = sr.compare_superres(clean, model)
+    side = 28 // model.factor
+    titles = {**SR_TITLES, "small": f"Input {side}×{side}", "clean": f"Original: {name}"}
+    return {k: _scored_image(titles[k], r[k], reference=k == "clean") for k in titles}
+
+
+@shows_errors
+def shrink_upload(image: Picture | None) -> Image.Image | None:
+    """Reduce an upload once (it is re-sent on every slider move) and refuse what cannot be a picture."""
+    if image is None:
+        return None
+    return open_picture(image, UPLOAD_SIDE, what=UPLOAD_NAME)
+
+
+def use_drawing(sketch: dict | None) -> Image.Image:
+    composite = None if sketch is None else sketch.get("composite")
+    if composite is None or np.asarray(composite).size == 0:
+        raise gr.Error("Draw something on the sketchpad first.")
+    return Image.fromarray(np.asarray(composite))
+
+
+@shows_errors
+def random_index(dataset: str) -> int:
+    return int(torch.randint(len(load_sample(dataset)[0]), ()).item())
+
+
+def _gallery_indices(dataset: str) -> list[int]:
+    return first_per_class(load_sample(dataset)[1], GALLERY_PER_CLASS)
+
+
+@shows_errors
+def gallery_items(dataset: str) -> list[tuple[Image.Image, str]]:
+    images, labels, _ = load_sample(dataset)
+    classes = DATASETS[canonical_dataset(dataset)].classes
+    return [(to_pil(images[i], 3), f"#{i}: {classes[int(labels[i])]}") for i in _gallery_indices(dataset)]
+
+
+@shows_errors
+def pick(dataset: str, evt: gr.SelectData) -> tuple[int, None]:
+    return _gallery_indices(dataset)[evt.index], None
+
+
+def level_range(kind: str, level: float) -> gr.Slider:
+    top = noise.LEVEL_MAX.get(kind, 1.0)
+    return gr.Slider(maximum=top, value=min(level, top))
+
+
+@shows_errors
+def switch_dataset(dataset: str) -> tuple[list, int, None]:
+    """A new set of test images: its gallery, a random one of them, and no picture of your own."""
+    return gallery_items(dataset), random_index(dataset), None
+
+
+def build(demo: gr.Blocks) -> None:
+    """Lay out tab 3 inside `demo` and wire its events (the first views are drawn on page load)."""
+    with gr.Tab("Denoising", id="denoise"):
+        code = genmodels.load_model("denoiser", FIRST_DATASET).config
+        gr.Markdown(TEXT.format(code=f"7×7×{code.code} = {49 * code.code}"))
+        with gr.Row():
+            with gr.Column(scale=2, min_width=300):
+                dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Images from")
+                with gr.Tab("Test images"):
+                    index = gr.Slider(0, len(load_sample(FIRST_DATASET)[0]) - 1, value=0, step=1,
+                                      label="Test image (one of the 500 shipped)")
+                    random_btn = gr.Button("Random test image")
+                    gallery = gr.Gallery(columns=4, height=220, allow_preview=False, label="Or pick one",
+                                         elem_classes="pixelated")
+                with gr.Tab("Draw"):
+                    sketch = digit_sketchpad("Pick the brush on the left, then draw")
+                    draw_btn = gr.Button("Use drawing", variant="primary")
+                with gr.Tab("Your image"):
+                    # a path: shrink_upload decodes it once, at reduced size, with genmodels.imaging's messages
+                    image = uploaded_image(type="filepath", sources=["upload", "clipboard"], height=220,
+                                           image_mode=None, label=UPLOAD_LABEL)
+            with gr.Column(scale=3):
+                with gr.Row():
+                    kind = gr.Dropdown(KIND_CHOICES, value="gaussian", label="Noise")
+                    model_dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Model trained on")
+                with gr.Row():
+                    level = gr.Slider(0, noise.LEVEL_MAX["gaussian"], value=0.5, step=0.01, label="Noise level")
+                    seed = gr.Number(0, precision=0, minimum=0, label="Noise seed")
+                    new_noise = gr.Button("New noise", scale=0)
+                summary = gr.Markdown()
+                scores = gr.Dataframe(headers=["Image", "PSNR (dB)", "SSIM"], label="Against the clean image",
+                                      interactive=False)
+        with gr.Row():
+            denoised = {k: gr.Image(label=t, format="png", interactive=False, elem_classes="pixelated", height=260,
+                                    buttons=[]) for k, t in DENOISE_TITLES.items()}
+        gr.Markdown(SR_TEXT)
+        with gr.Row():
+            factor = gr.Radio([("×2 (14×14 → 28×28)", 2), ("×4 (7×7 → 28×28)", 4)], value=2, label="Upscaling")
+        with gr.Row():
+            upscaled = {k: gr.Image(label=t, format="png", interactive=False, elem_classes="pixelated", height=260,
+                                    buttons=[]) for k, t in SR_TITLES.items()}
+
+    source = [dataset, index, image]
+    denoise_inputs = [*source, kind, level, seed, model_dataset]
+    denoise_outputs = {**denoised, "scores": scores, "summary": summary}
+    run_denoise = (by_component(denoise, denoise_outputs), denoise_inputs, list(denoise_outputs.values()))
+    run_superres = (by_component(superres, upscaled), [*source, factor, model_dataset], list(upscaled.values()))
+    gr.on([index.change, image.change, level.input, seed.change, model_dataset.change], *run_denoise,
+          api_name="denoise", show_progress="hidden", **LIVE)
+    gr.on([index.change, image.change, factor.change, model_dataset.change], *run_superres,
+          api_name="superres", show_progress="hidden", **LIVE)
+    demo.load(*run_denoise, **QUIET).then(*run_superres, **QUIET).then(gallery_items, dataset, gallery, **QUIET)
+
+    dataset.change(switch_dataset, dataset, [gallery, index, image], **QUIET)
+    kind.input(level_range, [kind, level], level, **QUIET).then(*run_denoise, **QUIET)
+    random_btn.click(random_index, dataset, index, **QUIET)
+    gallery.select(pick, dataset, [index, image], **QUIET)
+    new_noise.click(random_seed, None, seed, **QUIET)
+    image.upload(shrink_upload, image, image, **QUIET)
+    draw_btn.click(use_drawing, sketch, image, **QUIET)

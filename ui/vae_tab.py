@@ -1,0 +1,273 @@
+"""Tabs 1 and 2, the VAE: the latent explorer (sliders, manifold) and the latent map (plotly, encode, walk)."""
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from PIL import Image
+from plotly.colors import qualitative
+
+from genmodels import latent
+from genmodels.data import first_per_class
+from genmodels.imaging import grid_pil, mnistify, to_pil
+from genmodels.latent import DIGIT_SCALE, WALK_STEPS, Encoding, LatentSpace, get_space, slider_radius
+
+from .common import DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, by_component, digit_sketchpad, shows_errors
+
+GALLERY_PER_CLASS = 4
+
+EXPLORER_TEXT = """
+The **encoder** squeezes each 28×28 image into just two numbers: the mean μ (and spread σ) of a Gaussian
+in a 2-D latent space, and the **decoder** turns any point z back into an image. The **KL term** of the loss
+pulls every encoding towards the standard normal N(0, I), so the codes pack together without holes; and
+because the decoder must rebuild an image from *any* point near μ, neighbouring points decode to similar
+images. Drag the sliders and watch one class morph into the next.
+"""
+MAP_TEXT = """
+Each dot is one test image's posterior mean μ, coloured by its true class: the VAE never saw a label, yet
+similar images land together. Draw something or pick a test image to see where it lands; the ellipse spans
+±2σ of its posterior, the region of z that the encoder says could have produced it.
+"""
+
+
+# ---------------------------------------------------------------- the map figure
+
+_base_figures: dict[str, dict] = {}
+
+
+def _base_figure(space: LatentSpace) -> dict:
+    """One WebGL trace per class (so the legend toggles classes); built once per dataset."""
+    if space.dataset not in _base_figures:
+        colors = qualitative.Plotly
+        mu, labels = space.test_mu.numpy().round(3), space.test_labels.numpy()
+        traces = []
+        for c, name in enumerate(space.classes):
+            sel = labels == c
+            traces.append(go.Scattergl(
+                x=mu[sel, 0], y=mu[sel, 1], mode="markers", name=name,
+                marker=dict(size=3, color=colors[c % len(colors)], opacity=0.6),
+                hovertemplate=f"<b>{name}</b><br>z1=%{{x:.2f}}<br>z2=%{{y:.2f}}<extra></extra>",
+            ))
+        r = space.radius
+        layout = go.Layout(
+            xaxis=dict(title="z1", range=[-r, r], zeroline=False),
+            yaxis=dict(title="z2", range=[-r, r], scaleanchor="x", zeroline=False),
+            legend=dict(title="class (click to hide)", itemsizing="constant"),
+            margin=dict(l=40, r=10, t=40, b=40), height=560, dragmode="pan",
+            title=dict(text=f"{len(mu):,} test images encoded (posterior means)", font=dict(size=14)),
+        )
+        _base_figures[space.dataset] = go.Figure(data=traces, layout=layout).to_dict()
+    return _base_figures[space.dataset]
+
+
+def map_figure(space: LatentSpace, z: tuple[float, float] | None = None, encoded: Encoding | None = None,
+               walk: dict | None = None) -> go.Figure:
+    """The map with overlays: the sliders' point z, an encoded input (μ and its ±2σ ellipse), a walk A→B.
+    The overlays are WebGL traces too: plotly draws every WebGL trace above every SVG one, so SVG markers would
+    hide under a dense cluster."""
+    fig = go.Figure(_base_figure(space), skip_invalid=True)
+    if walk is not None:
+        fig.add_trace(go.Scattergl(x=walk["z"][:, 0], y=walk["z"][:, 1], mode="lines+markers", name="walk A→B",
+                                   line=dict(color="black", width=2, dash="dot"), marker=dict(size=5)))
+    if encoded is not None:
+        xs, ys = latent.posterior_ellipse(encoded.mu, encoded.logvar, n_sigma=2)
+        fig.add_trace(go.Scattergl(x=xs, y=ys, mode="lines", name="±2σ posterior", line=dict(color="black")))
+        fig.add_trace(go.Scattergl(x=[float(encoded.mu[0])], y=[float(encoded.mu[1])], mode="markers",
+                                   name=f"μ of {encoded.name}", marker=dict(symbol="x", size=12, color="black")))
+    if z is not None:
+        fig.add_trace(go.Scattergl(x=[z[0]], y=[z[1]], mode="markers", name="sliders (z1, z2)",
+                                   marker=dict(symbol="star", size=18, color="red", line=dict(color="white", width=1))))
+    return fig
+
+
+# ---------------------------------------------------------------- handlers
+
+@shows_errors
+def decode(dataset: str, z1: float, z2: float) -> Image.Image:
+    """Decode the latent point (z1, z2) with the dataset's 2-D VAE into a 280×280 grayscale image."""
+    return to_pil(latent.decode_point(get_space(dataset).vae, z1, z2), DIGIT_SCALE)
+
+
+@shows_errors
+def inspect(dataset: str, z1: float, z2: float) -> tuple[Image.Image, dict[str, float]]:
+    """The manifold with the point marked, and the classifier's opinion of the decoded image."""
+    space = get_space(dataset)
+    x = latent.decode_point(space.vae, z1, z2)
+    return space.manifold_with_marker(z1, z2), space.class_probabilities(x)
+
+
+@shows_errors
+def view(dataset: str, z1: float, z2: float) -> tuple[Image.Image, Image.Image, dict[str, float]]:
+    """Everything tab 1 shows for a point: decoded image, manifold with marker, classifier's opinion."""
+    return (decode(dataset, z1, z2), *inspect(dataset, z1, z2))
+
+
+def random_point() -> tuple[float, float]:
+    """Draw z from the prior N(0, I), kept inside the sliders' range."""
+    r = slider_radius()
+    z = torch.randn(2).clamp(-r, r)
+    return round(float(z[0]), 2), round(float(z[1]), 2)
+
+
+@shows_errors
+def manifold_click(dataset: str, evt: gr.SelectData) -> tuple[float, float]:
+    x, y = evt.index
+    z1, z2 = get_space(dataset).click_to_latent(x, y)
+    return round(z1, 2), round(z2, 2)
+
+
+def _gallery_samples(space: LatentSpace) -> list[int]:
+    """Indices into the shipped sample of the images the gallery shows: the first few of each class."""
+    return first_per_class(space.sample_labels, GALLERY_PER_CLASS)
+
+
+@shows_errors
+def gallery_items(dataset: str) -> list[tuple[Image.Image, str]]:
+    space = get_space(dataset)
+    return [(to_pil(space.sample_images[i], 4),
+             f"{space.classes[int(space.sample_labels[i])]} · test #{int(space.sample_indices[i])}")
+            for i in _gallery_samples(space)]
+
+
+def _encoded_view(space: LatentSpace, encoded: Encoding) -> dict:
+    """What the map tab shows for a new encoding; the sliders move to its μ."""
+    mu, sigma = encoded.mu, encoded.sigma
+    z = space.clamp(mu)
+    info = (f"**{encoded.name}** → μ = ({mu[0]:.2f}, {mu[1]:.2f}), σ = ({sigma[0]:.2f}, {sigma[1]:.2f}). "
+            "The sliders moved to μ; the right image is the decoder's reconstruction from μ.")
+    return {"encoded": encoded, "seen": to_pil(encoded.image, 6), "recon": to_pil(encoded.reconstruction, 6),
+            "info": info, "z1": z[0], "z2": z[1], "plot": map_figure(space, z, encoded)}
+
+
+@shows_errors
+def encode_drawing(dataset: str, sketch: dict | None) -> dict:
+    """Encode a sketchpad drawing (processed the way MNIST digits were made)."""
+    space = get_space(dataset)
+    composite = None if sketch is None else sketch.get("composite")
+    if composite is None:
+        raise gr.Error("Draw something on the sketchpad first.")
+    return _encoded_view(space, latent.encode(space.vae, mnistify(np.asarray(composite)), "your drawing"))
+
+
+@shows_errors
+def encode_sample(dataset: str, evt: gr.SelectData) -> dict:
+    """Encode the test image picked in the gallery."""
+    space = get_space(dataset)
+    i = _gallery_samples(space)[evt.index]
+    name = f"test #{int(space.sample_indices[i])} ({space.classes[int(space.sample_labels[i])]})"
+    return _encoded_view(space, latent.encode(space.vae, space.sample_images[i], name))
+
+
+def set_endpoint(encoded: Encoding | None) -> tuple[Encoding, Image.Image]:
+    if encoded is None:
+        raise gr.Error("Encode a drawing or pick a test image first.")
+    return encoded, to_pil(encoded.image, 3)
+
+
+@shows_errors
+def walk(dataset: str, a: Encoding | None, b: Encoding | None, steps: int, z1: float, z2: float,
+         encoded: Encoding | None):
+    """Decode the straight walk from A's μ to B's μ as a strip, and draw it on the map."""
+    space = get_space(dataset)
+    if a is None or b is None:
+        return None, gr.skip(), None
+    path, images = latent.decode_path(space.vae, a.mu, b.mu, steps)
+    strip = grid_pil(images, nrow=len(path), scale=3, padding=2)
+    state = {"z": path.numpy()}
+    return strip, map_figure(space, (z1, z2), encoded, state), state
+
+
+@shows_errors
+def refresh_map(dataset: str, z1: float, z2: float, encoded: Encoding | None, walk_state: dict | None) -> go.Figure:
+    return map_figure(get_space(dataset), (z1, z2), encoded, walk_state)
+
+
+@shows_errors
+def switch_dataset(dataset: str, z1: float, z2: float) -> dict:
+    """Everything both tabs show, drawn for `dataset` (also the first paint); encodings of another model no
+    longer apply, so they are cleared."""
+    digit, manifold, probs = view(dataset, z1, z2)
+    cleared = dict.fromkeys(["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info"])
+    return {"dataset": dataset, "dataset_map": dataset, "digit": digit, "manifold": manifold, "guess": probs,
+            "gallery": gallery_items(dataset), "plot": map_figure(get_space(dataset), (z1, z2)), **cleared}
+
+
+# ---------------------------------------------------------------- layout and wiring
+
+def build(demo: gr.Blocks) -> None:
+    """Lay out tabs 1 and 2 inside `demo` and wire their events (the first views are drawn on page load)."""
+    r = slider_radius()
+    with gr.Tab("Latent explorer", id="explorer"):
+        gr.Markdown(EXPLORER_TEXT)
+        with gr.Row():
+            with gr.Column(scale=2, min_width=320):
+                dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Dataset")
+                z1 = gr.Slider(-r, r, value=0.0, step=0.01, label="z1")
+                z2 = gr.Slider(-r, r, value=0.0, step=0.01, label="z2")
+                random_btn = gr.Button("Random z from the prior N(0, I)")
+                digit = gr.Image(label="Decoded image", format="png", height=300, width=300,
+                                 interactive=False, buttons=["download"], elem_classes="pixelated")
+                guess = gr.Label(label="The evaluation classifier says", num_top_classes=3)
+            with gr.Column(scale=3):
+                gr.Markdown("**Manifold**: the decoder over the sliders' range, each cell an equal share of the prior "
+                            "N(0, I), so finer near the centre. Click a cell to go there.")
+                # no label: an overlaid label would hide the top row of cells
+                manifold = gr.Image(label="Manifold", show_label=False, format="png", interactive=False,
+                                    buttons=["download", "fullscreen"], elem_classes="pixelated")
+
+    with gr.Tab("Latent map", id="map") as map_tab:
+        gr.Markdown(MAP_TEXT)
+        encoded, point_a, point_b, walk_state = gr.State(), gr.State(), gr.State(), gr.State()
+        with gr.Row():
+            with gr.Column(scale=3):
+                dataset_map = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Dataset")
+                plot = gr.Plot(label="Latent map")
+            with gr.Column(scale=2, min_width=320):
+                with gr.Tab("Draw"):
+                    sketch = digit_sketchpad("Draw a digit or a garment: pick the brush on the left, then draw")
+                    encode_btn = gr.Button("Encode drawing", variant="primary")
+                with gr.Tab("Pick a test image"):
+                    gallery = gr.Gallery(label="Click one to encode it", columns=GALLERY_PER_CLASS, height=300,
+                                         allow_preview=False, elem_classes="pixelated")
+                info = gr.Markdown()
+                with gr.Row():
+                    seen = gr.Image(label="What the encoder sees", height=220, interactive=False,
+                                    elem_classes="pixelated")
+                    recon = gr.Image(label="Decoded from μ", height=220, interactive=False,
+                                     elem_classes="pixelated")
+                gr.Markdown("**Walk between two points**: encode one, *Set as A*; encode another, *Set as B*.")
+                with gr.Row():
+                    set_a, set_b = gr.Button("Set as A"), gr.Button("Set as B")
+                    thumb_a = gr.Image(label="A", height=100, interactive=False, elem_classes="pixelated")
+                    thumb_b = gr.Image(label="B", height=100, interactive=False, elem_classes="pixelated")
+                steps = gr.Slider(*WALK_STEPS, value=10, step=1, label="Steps")
+        strip = gr.Image(label="The walk A → B, decoded", interactive=False, elem_classes="pixelated")
+
+    point = [dataset, z1, z2]
+    shown = [digit, manifold, guess]
+    gr.on([z1.input, z2.input], decode, point, digit, api_name="decode", show_progress="hidden", **LIVE)
+    gr.on([z1.release, z2.release], inspect, point, [manifold, guess], **LIVE, **QUIET)
+    random_btn.click(random_point, None, [z1, z2], **QUIET).then(view, point, shown, **QUIET)
+    manifold.select(manifold_click, dataset, [z1, z2], **QUIET).then(view, point, shown, **QUIET)
+
+    switched = dict(dataset=dataset, dataset_map=dataset_map, digit=digit, manifold=manifold, guess=guess,
+                    gallery=gallery, plot=plot, encoded=encoded, point_a=point_a, point_b=point_b,
+                    walk_state=walk_state, thumb_a=thumb_a, thumb_b=thumb_b, strip=strip, info=info)
+    switch = by_component(switch_dataset, switched)
+    demo.load(switch, point, list(switched.values()), **QUIET)
+    dataset.input(switch, point, list(switched.values()), **QUIET)
+    dataset_map.input(switch, [dataset_map, z1, z2], list(switched.values()), **QUIET)
+
+    encoded_outputs = dict(encoded=encoded, seen=seen, recon=recon, info=info, z1=z1, z2=z2, plot=plot)
+    encode_btn.click(by_component(encode_drawing, encoded_outputs), [dataset, sketch], list(encoded_outputs.values()),
+                     api_name="encode_drawing", show_progress="hidden").then(view, point, shown, **QUIET)
+    gallery.select(by_component(encode_sample, encoded_outputs), dataset, list(encoded_outputs.values()),
+                   **QUIET).then(view, point, shown, **QUIET)
+
+    walk_inputs = [dataset, point_a, point_b, steps, z1, z2, encoded]
+    walk_outputs = [strip, plot, walk_state]
+    set_a.click(set_endpoint, encoded, [point_a, thumb_a], **QUIET).then(walk, walk_inputs, walk_outputs, **QUIET)
+    set_b.click(set_endpoint, encoded, [point_b, thumb_b], **QUIET).then(walk, walk_inputs, walk_outputs, **QUIET)
+    steps.release(walk, walk_inputs, walk_outputs, **QUIET)
+    map_tab.select(refresh_map, [dataset, z1, z2, encoded, walk_state], plot, **QUIET)
