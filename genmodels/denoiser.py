@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import noise
+from .blocks import down_to_7x7, up_from_7x7
 from .metrics import Scored, score_against
 
 
@@ -25,18 +26,8 @@ class Denoiser(nn.Module):
         super().__init__()
         self.config = c = config or DenoiserConfig()
         ch, ch2 = c.channels, 2 * c.channels
-        self.encoder = nn.Sequential(
-            nn.Conv2d(1, ch, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),          # 14×14
-            nn.Conv2d(ch, ch2, 4, stride=2, padding=1), nn.ReLU(),         # 7×7
-            nn.Conv2d(ch2, c.code, 3, padding=1),                          # the bottleneck
-        )
-        self.decoder = nn.Sequential(
-            nn.Conv2d(c.code, ch2, 3, padding=1), nn.ReLU(),
-            nn.ConvTranspose2d(ch2, ch, 4, stride=2, padding=1), nn.ReLU(),   # 14×14
-            nn.ConvTranspose2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),    # 28×28
-            nn.Conv2d(ch, 1, 3, padding=1),
-        )
+        self.encoder = nn.Sequential(*down_to_7x7(ch), nn.Conv2d(ch2, c.code, 3, padding=1))   # the bottleneck
+        self.decoder = nn.Sequential(nn.Conv2d(c.code, ch2, 3, padding=1), nn.ReLU(), *up_from_7x7(ch))
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import checks, noise
+from .blocks import up_from_7x7
 from .metrics import Scored, score_against
 
 FACTORS = {2: "superres", 4: "superres4"}    # upscaling factor -> the registry's model kind
@@ -34,11 +35,7 @@ class SuperRes(nn.Module):
             layers += [nn.Conv2d(ch, ch2, 3, padding=1), nn.ReLU()]
         layers += [nn.Conv2d(ch2, ch2, 3, padding=1), nn.ReLU()]
         self.encoder = nn.Sequential(*layers)
-        self.decoder = nn.Sequential(
-            nn.ConvTranspose2d(ch2, ch, 4, stride=2, padding=1), nn.ReLU(),   # 14×14
-            nn.ConvTranspose2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),    # 28×28
-            nn.Conv2d(ch, 1, 3, padding=1),
-        )
+        self.decoder = nn.Sequential(*up_from_7x7(ch))
 
     @property
     def factor(self) -> int:

@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .blocks import down_to_7x7, up_from_7x7
+
 
 @dataclass
 class VAEConfig:
@@ -24,18 +26,12 @@ class VAE(nn.Module):
         self.config = c = config or VAEConfig()
         ch, ch2 = c.channels, 2 * c.channels
         self.encoder = nn.Sequential(
-            nn.Conv2d(1, ch, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),       # 14×14
-            nn.Conv2d(ch, ch2, 4, stride=2, padding=1), nn.ReLU(),      # 7×7
-            nn.Flatten(), nn.Linear(ch2 * 49, c.hidden), nn.ReLU(), *self._more_hidden(c),
+            *down_to_7x7(ch), nn.Flatten(), nn.Linear(ch2 * 49, c.hidden), nn.ReLU(), *self._more_hidden(c),
             nn.Linear(c.hidden, 2 * c.latent_dim),
         )
         self.decoder = nn.Sequential(
             nn.Linear(c.latent_dim, c.hidden), nn.ReLU(), *self._more_hidden(c),
-            nn.Linear(c.hidden, ch2 * 49), nn.ReLU(), nn.Unflatten(1, (ch2, 7, 7)),
-            nn.ConvTranspose2d(ch2, ch, 4, stride=2, padding=1), nn.ReLU(),   # 14×14
-            nn.ConvTranspose2d(ch, ch, 4, stride=2, padding=1), nn.ReLU(),    # 28×28
-            nn.Conv2d(ch, 1, 3, padding=1),
+            nn.Linear(c.hidden, ch2 * 49), nn.ReLU(), nn.Unflatten(1, (ch2, 7, 7)), *up_from_7x7(ch),
         )
 
     @staticmethod

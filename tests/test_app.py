@@ -17,3 +17,29 @@ def test_app_start_up_does_not_import_torchvision():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=str(__import__('pathlib').Path(__file__).resolve().parent.parent))
     assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]
+
+
+def test_models_and_training_import_nothing_from_the_ui():
+    """genmodels/ and train/ are plain PyTorch; a benchmark may time a tab's handler but takes models from
+    genmodels."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+
+    def imported(path: Path) -> set[str]:
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+        return names
+
+    for folder in ("genmodels", "train"):
+        for path in (root / folder).glob("*.py"):
+            assert not imported(path) & {"ui", "gradio", "plotly"}, path
+    for path in (root / "bench").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ui"):
+                assert node.module == "ui" and all(a.name.endswith("_tab") for a in node.names), path

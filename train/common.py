@@ -11,8 +11,11 @@ import sys
 import torch
 
 
-def base_parser(description: str) -> argparse.ArgumentParser:
+def base_parser(description: str, channels: int | None = None) -> argparse.ArgumentParser:
+    """The arguments every training script takes; `channels`: the model's default width (--channels)."""
     p = argparse.ArgumentParser(description=description)
+    if channels is not None:
+        p.add_argument("--channels", type=int, default=channels, help="the model's convolution width")
     p.add_argument("--dataset", choices=["mnist", "fashion"], required=True)
     p.add_argument("--data-root", default="data",
                    help="torchvision dataset root; downloaded there if missing and online")

@@ -18,8 +18,7 @@ EVAL_SETTINGS = [("gaussian", 0.5), ("salt_pepper", 0.2)]
 
 
 def main() -> None:
-    p = base_parser(__doc__)
-    p.add_argument("--channels", type=int, default=48)
+    p = base_parser(__doc__, channels=48)
     p.add_argument("--code", type=int, default=16, help="bottleneck channels at 7×7")
     p.add_argument("--loss", choices=["bce", "mse"], default="bce")
     p.add_argument("--resume", default=None, help="continue from this checkpoint (its architecture; a fresh "

@@ -48,8 +48,7 @@ def recalibrate(gan, batches: int = 20, batch: int = 256):
 
 
 def main() -> None:
-    p = base_parser(__doc__)
-    p.add_argument("--channels", type=int, default=48)
+    p = base_parser(__doc__, channels=48)
     p.add_argument("--latent-dim", type=int, default=64)
     p.add_argument("--ema", type=float, default=0.999, help="decay of the generator's weight average")
     p.add_argument("--top-k", type=float, default=1.0,

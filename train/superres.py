@@ -15,9 +15,8 @@ from .common import base_parser, fit_restorer, provenance, setup
 
 
 def main() -> None:
-    p = base_parser(__doc__)
+    p = base_parser(__doc__, channels=32)
     p.add_argument("--factor", type=int, choices=[2, 4], default=2)
-    p.add_argument("--channels", type=int, default=32)
     args = p.parse_args()
     device = setup(args)
     epochs, lr = args.epochs or 6, args.lr or 2e-3

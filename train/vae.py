@@ -21,8 +21,7 @@ from .common import base_parser, provenance, setup
 
 
 def main() -> None:
-    p = base_parser(__doc__)
-    p.add_argument("--channels", type=int, default=32)
+    p = base_parser(__doc__, channels=32)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--mlp-layers", type=int, default=1, help="hidden fully-connected layers each side of the latent")
     p.add_argument("--warmup-epochs", type=float, default=1.0,
