@@ -43,3 +43,30 @@ def test_models_and_training_import_nothing_from_the_ui():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ui"):
                 assert node.module == "ui" and all(a.name.endswith("_tab") for a in node.names), path
+
+
+def test_shows_errors_turns_library_errors_into_messages_and_keeps_gradio_ones():
+    import gradio as gr
+    import pytest
+
+    from genmodels.weights import WeightsError
+    from ui.common import shows_errors
+
+    def fail(err):
+        raise err
+
+    for err, message in ((ValueError("z1 must be a number"), "z1 must be a number"),
+                         (WeightsError("Weights file x is missing"), "Weights file x is missing")):
+        with pytest.raises(gr.Error) as caught:
+            shows_errors(fail)(err)
+        assert caught.value.message == message
+    hidden = gr.Error("Draw something first.", visible=False)
+    with pytest.raises(gr.Error) as caught:
+        shows_errors(fail)(hidden)
+    assert caught.value is hidden                       # not wrapped again (gr.Error is a ValueError)
+
+    def stream(err):
+        yield 1
+        raise err
+    with pytest.raises(gr.Error, match="bad step"):
+        list(shows_errors(stream)(ValueError("bad step")))

@@ -32,7 +32,7 @@ def shows_errors(handler: Callable) -> Callable:
             try:
                 yield from handler(*args, **kwargs)
             except (ValueError, WeightsError) as err:
-                raise gr.Error(str(err)) from None
+                raise as_message(err) from None
         return stream
 
     @functools.wraps(handler)
@@ -40,8 +40,13 @@ def shows_errors(handler: Callable) -> Callable:
         try:
             return handler(*args, **kwargs)
         except (ValueError, WeightsError) as err:
-            raise gr.Error(str(err)) from None
+            raise as_message(err) from None
     return call
+
+
+def as_message(err: Exception) -> gr.Error:
+    """The error as Gradio shows it; a gr.Error (itself a ValueError) is kept as it is."""
+    return err if isinstance(err, gr.Error) else gr.Error(str(err))
 
 
 def by_component(handler: Callable, components: dict[str, gr.components.Component]) -> Callable:

@@ -149,9 +149,10 @@ def build(demo: gr.Blocks) -> None:
                     sketch = digit_sketchpad("Pick the brush on the left, then draw")
                     draw_btn = gr.Button("Use drawing", variant="primary")
                 with gr.Tab("Your image"):
-                    # a path: shrink_upload decodes it once, at reduced size, with genmodels.imaging's messages
-                    image = uploaded_image(type="filepath", sources=["upload", "clipboard"], height=220,
-                                           image_mode=None, label=UPLOAD_LABEL)
+                    # decoded by Gradio (type="pil"), so a broken file fails in the preprocess every event shares
+                    # and is shown once; shrink_upload then reduces it once
+                    image = uploaded_image(type="pil", sources=["upload", "clipboard"], height=220, image_mode=None,
+                                           label=UPLOAD_LABEL)
             with gr.Column(scale=3):
                 with gr.Row():
                     kind = gr.Dropdown(KIND_CHOICES, value="gaussian", label="Noise")

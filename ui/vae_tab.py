@@ -255,7 +255,8 @@ def build(demo: gr.Blocks) -> None:
                     gallery=gallery, plot=plot, encoded=encoded, point_a=point_a, point_b=point_b,
                     walk_state=walk_state, thumb_a=thumb_a, thumb_b=thumb_b, strip=strip, info=info)
     switch = by_component(switch_dataset, switched)
-    demo.load(switch, point, list(switched.values()), **QUIET)
+    # first paint: what tab 1 shows, then the map tab's gallery; the map itself is drawn when its tab is opened
+    demo.load(view, point, shown, **QUIET).then(gallery_items, dataset, gallery, **QUIET)
     dataset.input(switch, point, list(switched.values()), **QUIET)
     dataset_map.input(switch, [dataset_map, z1, z2], list(switched.values()), **QUIET)
 
