@@ -38,7 +38,8 @@ SR_TEXT = """
 then an autoencoder trained on such pairs draws it back at full size. Bicubic interpolation, which knows nothing
 about digits or clothes, is the baseline.
 """
-DENOISE_TITLES = {"clean": "Clean", "noisy": "Noisy", "denoised": "Denoised", "median": "Median 3×3"}
+DENOISE_TITLES = {"clean": "Clean", "noisy": "Noisy", "denoised": "Denoised", "median": "Median 3×3"}   # captions
+DENOISE_LABELS = {"clean": "Clean", "noisy": "Noisy", "denoised": "Denoised", "median": "Median filter"}  # before
 SR_TITLES = {"small": "Input", "bicubic": "Bicubic", "model": "Autoencoder", "clean": "Original"}
 
 
@@ -166,7 +167,7 @@ def build(demo: gr.Blocks) -> None:
                                       interactive=False)
         with gr.Row():
             denoised = {k: gr.Image(label=t, format="png", interactive=False, elem_classes="pixelated", height=260,
-                                    buttons=[]) for k, t in DENOISE_TITLES.items()}
+                                    buttons=[]) for k, t in DENOISE_LABELS.items()}
         gr.Markdown(SR_TEXT)
         with gr.Row():
             factor = gr.Radio([("×2 (14×14 → 28×28)", 2), ("×4 (7×7 → 28×28)", 4)], value=2, label="Upscaling")

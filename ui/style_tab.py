@@ -77,6 +77,10 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
         yield frame.image, loss_figure(history), status, before_after
 
 
+def stopped() -> str:
+    return "**Stopped.** The last image shown is where it got to."
+
+
 def build(demo: gr.Blocks) -> None:
     """Lay out tab 5 inside `demo` and wire its events (nothing to draw on page load: a run starts on Start)."""
     with gr.Tab("Style transfer", id="style"):
@@ -119,5 +123,4 @@ def build(demo: gr.Blocks) -> None:
     inputs = [content, painting, strength, content_weight, smoothness, size, steps, optimizer, init, preserve]
     job = start.click(run, inputs, [live, curves, status, compare], api_name="stylize", concurrency_limit=1,
                       concurrency_id="style")
-    stop.click(lambda: "**Stopped.** The last image shown is where it got to.", None, status, cancels=[job],
-               queue=False)
+    stop.click(stopped, None, status, cancels=[job], queue=False, api_visibility="undocumented")
