@@ -39,7 +39,7 @@ def launch(**kwargs):
     kwargs.setdefault("server_port", int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     # errors raised before a handler runs (Gradio decoding a corrupt upload) show their message, not a bare "Error"
     kwargs.setdefault("show_error", True)
-    return demo.launch(css=CSS, **kwargs)
+    return demo.launch(css=CSS, head=vae_tab.head(), **kwargs)
 
 
 if __name__ == "__main__":

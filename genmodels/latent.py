@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from . import checks
 from .classifier import Classifier
@@ -160,21 +160,6 @@ class LatentSpace:
         """A latent point moved inside the sliders' range and rounded to their step (0.01)."""
         z1, z2 = (round(float(v), 2) for v in z.reshape(-1).clamp(-self.radius, self.radius))
         return z1, z2
-
-    def manifold_with_marker(self, z1: float, z2: float) -> Image.Image:
-        """The manifold grid with the current point (red dot) and its nearest cell (red frame) marked."""
-        img = self.manifold.convert("RGB")
-        draw = ImageDraw.Draw(img)
-        cell = 28 * GRID_SCALE
-        row, col = grid_cell(z1, z2, self.radius, GRID_N)
-        draw.rectangle([col * cell, row * cell, (col + 1) * cell - 1, (row + 1) * cell - 1],
-                       outline=(230, 40, 40), width=2)
-        # exact position, on the grid's own (equal-probability) scale
-        x = cell / 2 + axis_position(z1, self.radius, GRID_N) * cell
-        y = cell / 2 + (GRID_N - 1 - axis_position(z2, self.radius, GRID_N)) * cell
-        r = 5
-        draw.ellipse([x - r, y - r, x + r, y + r], fill=(230, 40, 40), outline=(255, 255, 255))
-        return img
 
     def click_to_latent(self, x: int, y: int) -> tuple[float, float]:
         """Latent point of the manifold cell under pixel (x, y) of the manifold image."""

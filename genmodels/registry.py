@@ -15,7 +15,7 @@ from .data import DATASETS, canonical_dataset
 from .denoiser import Denoiser, DenoiserConfig
 from .gan import GAN, GANConfig
 from .superres import SuperRes, SuperResConfig
-from .vae import VAE, VAEConfig
+from .vae import VAE, VAEConfig, VAEDecoder
 from .vgg16 import VGG16Config, VGG16Features
 from .weights import WeightsError, read_weights, split_extras
 
@@ -43,6 +43,8 @@ class ModelSpec:
 
 MODELS: dict[str, ModelSpec] = {s.kind: s for s in (
     ModelSpec("vae", VAE, VAEConfig, "vae-{dataset}.safetensors", "train.vae --dataset {dataset}"),
+    ModelSpec("vae-decoder", VAEDecoder, VAEConfig, "vae-decoder-{dataset}.safetensors",
+              "train.vae_decoder --dataset {dataset}"),
     ModelSpec("classifier", Classifier, ClassifierConfig, "classifier-{dataset}.safetensors",
               "train.classifier --dataset {dataset}"),
     ModelSpec("denoiser", Denoiser, DenoiserConfig, "denoiser-{dataset}.safetensors",

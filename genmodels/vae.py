@@ -26,17 +26,10 @@ class VAE(nn.Module):
         self.config = c = config or VAEConfig()
         ch, ch2 = c.channels, 2 * c.channels
         self.encoder = nn.Sequential(
-            *down_to_7x7(ch), nn.Flatten(), nn.Linear(ch2 * 49, c.hidden), nn.ReLU(), *self._more_hidden(c),
+            *down_to_7x7(ch), nn.Flatten(), nn.Linear(ch2 * 49, c.hidden), nn.ReLU(), *_more_hidden(c),
             nn.Linear(c.hidden, 2 * c.latent_dim),
         )
-        self.decoder = nn.Sequential(
-            nn.Linear(c.latent_dim, c.hidden), nn.ReLU(), *self._more_hidden(c),
-            nn.Linear(c.hidden, ch2 * 49), nn.ReLU(), nn.Unflatten(1, (ch2, 7, 7)), *up_from_7x7(ch),
-        )
-
-    @staticmethod
-    def _more_hidden(c: VAEConfig) -> list[nn.Module]:
-        return [m for _ in range(c.mlp_layers - 1) for m in (nn.Linear(c.hidden, c.hidden), nn.ReLU())]
+        self.decoder = decoder_layers(c)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: N×1×28×28 in [0,1] → (μ, log σ²), each N×latent_dim."""
@@ -57,6 +50,35 @@ class VAE(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         mu, logvar = self.encode(x)
         return self.decode_logits(self.reparameterize(mu, logvar)), mu, logvar
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+
+def _more_hidden(c: VAEConfig) -> list[nn.Module]:
+    return [m for _ in range(c.mlp_layers - 1) for m in (nn.Linear(c.hidden, c.hidden), nn.ReLU())]
+
+
+def decoder_layers(c: VAEConfig) -> nn.Sequential:
+    """z → 28×28 Bernoulli logits: fully-connected layers up to 64×7×7, then two transposed convolutions."""
+    ch2 = 2 * c.channels
+    return nn.Sequential(
+        nn.Linear(c.latent_dim, c.hidden), nn.ReLU(), *_more_hidden(c),
+        nn.Linear(c.hidden, ch2 * 49), nn.ReLU(), nn.Unflatten(1, (ch2, 7, 7)), *up_from_7x7(c.channels),
+    )
+
+
+class VAEDecoder(nn.Module):
+    """The VAE's decoder alone, as exported for the browser (weights/vae-decoder-*.safetensors, float16)."""
+
+    def __init__(self, config: VAEConfig | None = None):
+        super().__init__()
+        self.config = config or VAEConfig()
+        self.decoder = decoder_layers(self.config)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """z: N×latent_dim → N×1×28×28 pixel means in [0,1]."""
+        return torch.sigmoid(self.decoder(z))
 
     def config_dict(self) -> dict:
         return asdict(self.config)

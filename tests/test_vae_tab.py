@@ -74,9 +74,10 @@ def test_manifold_click_moves_to_the_cell_under_the_pointer():
     evt = gr.SelectData(None, {"index": [cell * (GRID_N - 1) + 3, 2], "value": None})
     z1, z2 = vae_tab.manifold_click("mnist", evt)
     assert (z1, z2) == (pytest.approx(space.radius, abs=0.01), pytest.approx(space.radius, abs=0.01))
-    digit, manifold, probs = vae_tab.view("mnist", z1, z2)
-    assert manifold.size == (GRID_N * cell, GRID_N * cell) and manifold.mode == "RGB"
-    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-4)
+    view = vae_tab.first_view("mnist", z1, z2)
+    assert view["manifold"].size == (GRID_N * cell, GRID_N * cell)      # the page draws the marker over it
+    assert sum(view["guess"].values()) == pytest.approx(1.0, abs=1e-4)
+    assert vae_tab.classify("mnist", z1, z2) == view["guess"]
 
 
 def n_points(trace) -> int:
@@ -135,11 +136,58 @@ def test_api_lists_decode_with_three_parameters(app_client):
 def test_switching_dataset_redraws_everything_and_forgets_old_encodings():
     out = vae_tab.switch_dataset("fashion", 0.5, -0.5)
     assert out["dataset"] == out["dataset_map"] == "fashion"
-    digit, manifold, probs = out["digit"], out["manifold"], out["guess"]
-    assert digit.size == (280, 280) and set(probs) == set(get_space("fashion").classes)
+    assert out["manifold"] is get_space("fashion").manifold and set(out["guess"]) == set(get_space("fashion").classes)
     assert len(out["gallery"]) == 10 * vae_tab.GALLERY_PER_CLASS
     assert [t.name for t in out["plot"].data][:10] == list(get_space("fashion").classes)
     cleared = ["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info"]
-    assert all(out[k] is None for k in cleared) and len(out) == 7 + len(cleared)
+    assert all(out[k] is None for k in cleared) and len(out) == 6 + len(cleared)
 
 
+
+
+def canvas_pixels(page) -> np.ndarray:
+    """The decoded image the page shows: the canvas's 28×28 grey levels."""
+    data = page.evaluate("""() => { const c = document.querySelector('#digit canvas.digit');
+        return Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data); }""")
+    return np.array(data, dtype=int).reshape(28, 28, 4)[..., 0]
+
+
+def served_pixels(client, z1: float, z2: float) -> np.ndarray:
+    png = np.asarray(Image.open(client.predict("mnist", z1, z2, api_name="/decode")))
+    return (png if png.ndim == 2 else png[..., 0])[::10, ::10].astype(int)
+
+
+def test_dragging_a_slider_decodes_in_the_page_without_a_server_request(app_client, page):
+    client, _ = app_client
+    page.goto(page.app_url)
+    page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0", timeout=60_000)
+    assert np.abs(canvas_pixels(page) - served_pixels(client, 0.0, 0.0)).max() <= 1
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    draws = page.evaluate("GenmodelsExplorer.stats.draws")
+    box = page.locator("input[type=range]").first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 3, y)
+    page.mouse.down()
+    for i in range(1, 21):
+        page.mouse.move(box["x"] + 3 + (box["width"] - 6) * 0.8 * i / 20, y)
+    during = list(requests)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    assert during == []                                       # not one request while dragging
+    assert page.evaluate("GenmodelsExplorer.stats.draws") - draws >= 10
+    z1 = float(page.locator("input[type=number]").first.input_value())
+    assert z1 > 1.5
+    assert np.abs(canvas_pixels(page) - served_pixels(client, z1, 0.0)).max() <= 1
+    marker = page.locator("#manifold canvas.manifold-marker").bounding_box()
+    manifold = page.locator("#manifold img").bounding_box()
+    assert marker["width"] > 100 and abs(marker["width"] - manifold["width"]) < 2
+
+
+def test_without_its_decoder_the_page_falls_back_to_the_decode_endpoint(app_client, page):
+    client, _ = app_client
+    page.goto(page.app_url + "?decoder=server")
+    page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.serverDecodes > 0",
+                           timeout=60_000)
+    assert "server's /decode" in page.locator("#digit .decoder-note").inner_text()
+    assert np.abs(canvas_pixels(page) - served_pixels(client, 0.0, 0.0)).max() <= 1

@@ -1,6 +1,8 @@
 """Tabs 1 and 2, the VAE: the latent explorer (sliders, manifold) and the latent map (plotly, encode, walk)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
@@ -9,13 +11,37 @@ from PIL import Image
 from plotly.colors import qualitative
 
 from genmodels import latent
-from genmodels.data import first_per_class
+from genmodels.data import DATASETS, first_per_class
+from genmodels.latent import GRID_N, GRID_SCALE
 from genmodels.imaging import grid_pil, mnistify, to_pil
 from genmodels.latent import DIGIT_SCALE, WALK_STEPS, Encoding, LatentSpace, get_space, slider_radius
+from genmodels.registry import entry
 
 from .common import DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, by_component, digit_sketchpad, shows_errors
 
 GALLERY_PER_CLASS = 4
+STATIC = Path(__file__).resolve().parent / "static"
+# the decoded image, drawn by the page (ui/static/explorer.js) with the decoder exported by train.vae_decoder
+DIGIT_HTML = """
+<div class="digit-frame">
+  <span class="digit-label">Decoded image</span>
+  <canvas class="digit" width="28" height="28" aria-label="The image decoded at (z1, z2)"></canvas>
+  <div class="digit-bar"><button class="download" type="button">Download PNG</button>
+    <span class="decoder-note">Loading the decoder into your browser…</span></div>
+</div>
+"""
+DIGIT_CSS = """
+.digit-frame { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); padding: 8px;
+               text-align: center; position: relative; }
+.digit-label { position: absolute; left: 8px; top: 6px; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+canvas.digit { width: 280px; height: 280px; max-width: 100%; image-rendering: pixelated; background: #000;
+               display: block; margin: 18px auto 6px; }
+.digit-bar { font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+.digit-bar button { border: 1px solid var(--border-color-primary); border-radius: var(--radius-sm); padding: 1px 8px;
+                    margin-right: 6px; background: var(--background-fill-secondary); }
+"""
+# every slider move: decode and draw in the page, no server request
+SHOW = "(dataset, z1, z2) => { window.GenmodelsExplorer.show(dataset, z1, z2); return []; }"
 
 EXPLORER_TEXT = """
 The **encoder** squeezes each 28×28 image into just two numbers: the mean μ (and spread σ) of a Gaussian
@@ -85,22 +111,22 @@ def map_figure(space: LatentSpace, z: tuple[float, float] | None = None, encoded
 
 @shows_errors
 def decode(dataset: str, z1: float, z2: float) -> Image.Image:
-    """Decode the latent point (z1, z2) with the dataset's 2-D VAE into a 280×280 grayscale image."""
+    """Decode the latent point (z1, z2) with the dataset's 2-D VAE into a 280×280 grayscale image (the /decode
+    endpoint; the page decodes in the browser, and uses this only if its decoder cannot load)."""
     return to_pil(latent.decode_point(get_space(dataset).vae, z1, z2), DIGIT_SCALE)
 
 
 @shows_errors
-def inspect(dataset: str, z1: float, z2: float) -> tuple[Image.Image, dict[str, float]]:
-    """The manifold with the point marked, and the classifier's opinion of the decoded image."""
+def classify(dataset: str, z1: float, z2: float) -> dict[str, float]:
+    """The evaluation classifier's opinion of the image decoded at (z1, z2)."""
     space = get_space(dataset)
-    x = latent.decode_point(space.vae, z1, z2)
-    return space.manifold_with_marker(z1, z2), space.class_probabilities(x)
+    return space.class_probabilities(latent.decode_point(space.vae, z1, z2))
 
 
 @shows_errors
-def view(dataset: str, z1: float, z2: float) -> tuple[Image.Image, Image.Image, dict[str, float]]:
-    """Everything tab 1 shows for a point: decoded image, manifold with marker, classifier's opinion."""
-    return (decode(dataset, z1, z2), *inspect(dataset, z1, z2))
+def manifold(dataset: str) -> Image.Image:
+    """The decoder over the sliders' range (the page draws the marker over it)."""
+    return get_space(dataset).manifold
 
 
 def random_point() -> tuple[float, float]:
@@ -184,16 +210,42 @@ def refresh_map(dataset: str, z1: float, z2: float, encoded: Encoding | None, wa
 
 
 @shows_errors
+def first_view(dataset: str, z1: float, z2: float) -> dict:
+    """What the server draws of tab 1 for a dataset: the manifold and the classifier's opinion (the page decodes
+    the image itself)."""
+    return {"manifold": manifold(dataset), "guess": classify(dataset, z1, z2)}
+
+
+@shows_errors
 def switch_dataset(dataset: str, z1: float, z2: float) -> dict:
-    """Everything both tabs show, drawn for `dataset` (also the first paint); encodings of another model no
-    longer apply, so they are cleared."""
-    digit, manifold, probs = view(dataset, z1, z2)
+    """Everything both tabs show, drawn for `dataset`; encodings of another model no longer apply, so they are
+    cleared."""
     cleared = dict.fromkeys(["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info"])
-    return {"dataset": dataset, "dataset_map": dataset, "digit": digit, "manifold": manifold, "guess": probs,
+    return {"dataset": dataset, "dataset_map": dataset, **first_view(dataset, z1, z2),
             "gallery": gallery_items(dataset), "plot": map_figure(get_space(dataset), (z1, z2)), **cleared}
 
 
 # ---------------------------------------------------------------- layout and wiring
+
+def decoder_urls() -> dict[str, str]:
+    """Where the page fetches each dataset's browser decoder (files served as Gradio static files)."""
+    return {d: f"/gradio_api/file={entry('vae-decoder', d).path}" for d in DATASETS}
+
+
+def head() -> str:
+    """For the page's <head>: start downloading the first dataset's decoder while Gradio builds the page."""
+    return f'<link rel="preload" href="{decoder_urls()[FIRST_DATASET]}" as="fetch" crossorigin="anonymous">'
+
+
+def digit_canvas(radius: float) -> gr.HTML:
+    """The decoded image: a 28×28 canvas shown at 280×280 (nearest-neighbour), decoded in the page."""
+    gr.set_static_paths(paths=[entry("vae-decoder", d).path for d in DATASETS])
+    code = "\n".join((STATIC / name).read_text() for name in ("vae_decoder.js", "explorer.js"))
+    return gr.HTML("", html_template=DIGIT_HTML, css_template=DIGIT_CSS, apply_default_css=False,
+                   js_on_load=code + "\nGenmodelsExplorer.attach(element, props);",
+                   decoders=decoder_urls(), dataset=FIRST_DATASET,
+                   z=[0.0, 0.0], radius=radius, grid_n=GRID_N, cell=28 * GRID_SCALE, elem_id="digit")
+
 
 def build(demo: gr.Blocks) -> None:
     """Lay out tabs 1 and 2 inside `demo` and wire their events (the first views are drawn on page load)."""
@@ -206,15 +258,16 @@ def build(demo: gr.Blocks) -> None:
                 z1 = gr.Slider(-r, r, value=0.0, step=0.01, label="z1")
                 z2 = gr.Slider(-r, r, value=0.0, step=0.01, label="z2")
                 random_btn = gr.Button("Random z from the prior N(0, I)")
-                digit = gr.Image(label="Decoded image", format="png", height=300, width=300,
-                                 interactive=False, buttons=["download"], elem_classes="pixelated")
+                digit_canvas(r)
+                decoded = gr.Image(format="png", visible=False)      # /decode's output, for API callers
                 guess = gr.Label(label="The evaluation classifier says", num_top_classes=3)
             with gr.Column(scale=3):
                 gr.Markdown("**Manifold**: the decoder over the sliders' range, each cell an equal share of the prior "
                             "N(0, I), so finer near the centre. Click a cell to go there.")
                 # no label: an overlaid label would hide the top row of cells
-                manifold = gr.Image(label="Manifold", show_label=False, format="png", interactive=False,
-                                    buttons=["download", "fullscreen"], elem_classes="pixelated")
+                manifold_img = gr.Image(label="Manifold", show_label=False, format="png", interactive=False,
+                                        buttons=["download", "fullscreen"], elem_classes="pixelated", elem_id="manifold")
+                api_decode = gr.Button(visible=False)
 
     with gr.Tab("Latent map", id="map") as map_tab:
         gr.Markdown(MAP_TEXT)
@@ -245,26 +298,32 @@ def build(demo: gr.Blocks) -> None:
         strip = gr.Image(label="The walk A → B, decoded", interactive=False, elem_classes="pixelated")
 
     point = [dataset, z1, z2]
-    shown = [digit, manifold, guess]
-    gr.on([z1.input, z2.input], decode, point, digit, api_name="decode", show_progress="hidden", **LIVE)
-    gr.on([z1.release, z2.release], inspect, point, [manifold, guess], **LIVE, **QUIET)
-    random_btn.click(random_point, None, [z1, z2], **QUIET).then(view, point, shown, **QUIET)
-    manifold.select(manifold_click, dataset, [z1, z2], **QUIET).then(view, point, shown, **QUIET)
+    api_decode.click(decode, point, decoded, api_name="decode", concurrency_limit=None)
+    gr.on([z1.input, z2.input], None, point, None, js=SHOW)
+    gr.on([z1.release, z2.release], classify, point, guess, **LIVE, **QUIET)
 
-    switched = dict(dataset=dataset, dataset_map=dataset_map, digit=digit, manifold=manifold, guess=guess,
-                    gallery=gallery, plot=plot, encoded=encoded, point_a=point_a, point_b=point_b,
-                    walk_state=walk_state, thumb_a=thumb_a, thumb_b=thumb_b, strip=strip, info=info)
+    def moved(event):
+        """After an event that moves the sliders: the page redraws, the server gives the classifier's opinion."""
+        event.then(None, point, None, js=SHOW).then(classify, point, guess, **QUIET)
+
+    moved(random_btn.click(random_point, None, [z1, z2], **QUIET))
+    moved(manifold_img.select(manifold_click, dataset, [z1, z2], **QUIET))
+
+    first = dict(manifold=manifold_img, guess=guess)
+    demo.load(by_component(first_view, first), point, list(first.values()), **QUIET).then(
+        None, point, None, js=SHOW).then(gallery_items, dataset, gallery, **QUIET)
+    switched = dict(dataset=dataset, dataset_map=dataset_map, manifold=manifold_img, guess=guess, gallery=gallery,
+                    plot=plot, encoded=encoded, point_a=point_a, point_b=point_b, walk_state=walk_state,
+                    thumb_a=thumb_a, thumb_b=thumb_b, strip=strip, info=info)
     switch = by_component(switch_dataset, switched)
-    # first paint: what tab 1 shows, then the map tab's gallery; the map itself is drawn when its tab is opened
-    demo.load(view, point, shown, **QUIET).then(gallery_items, dataset, gallery, **QUIET)
-    dataset.input(switch, point, list(switched.values()), **QUIET)
-    dataset_map.input(switch, [dataset_map, z1, z2], list(switched.values()), **QUIET)
+    dataset.input(switch, point, list(switched.values()), **QUIET).then(None, point, None, js=SHOW)
+    dataset_map.input(switch, [dataset_map, z1, z2], list(switched.values()), **QUIET).then(None, point, None, js=SHOW)
 
     encoded_outputs = dict(encoded=encoded, seen=seen, recon=recon, info=info, z1=z1, z2=z2, plot=plot)
-    encode_btn.click(by_component(encode_drawing, encoded_outputs), [dataset, sketch], list(encoded_outputs.values()),
-                     api_name="encode_drawing", show_progress="hidden").then(view, point, shown, **QUIET)
-    gallery.select(by_component(encode_sample, encoded_outputs), dataset, list(encoded_outputs.values()),
-                   **QUIET).then(view, point, shown, **QUIET)
+    moved(encode_btn.click(by_component(encode_drawing, encoded_outputs), [dataset, sketch],
+                           list(encoded_outputs.values()), api_name="encode_drawing", show_progress="hidden"))
+    moved(gallery.select(by_component(encode_sample, encoded_outputs), dataset, list(encoded_outputs.values()),
+                         **QUIET))
 
     walk_inputs = [dataset, point_a, point_b, steps, z1, z2, encoded]
     walk_outputs = [strip, plot, walk_state]

@@ -1,0 +1,197 @@
+"""Dragging z1 in a real browser at a remote visitor's latency: python bench/browser_drag.py [--baseline REV]
+
+Starts `python app.py`, opens tab 1 in headless Chromium (Debian's `chromium`, driven by Playwright), makes Chrome
+DevTools add 0, 50 and 150 ms to every round trip (Network.emulateNetworkConditions), waits for the first image,
+then drags z1 across its range for 3 s: 180 pointer moves at 60 a second, sent without waiting for the page (as a
+hand does). Measured per path and latency:
+  - images shown per second while dragging (the page's own draw log; an <img> source change on a server path),
+  - the final image's delay after release (0 when the last image was already on screen),
+  - requests the page sent to the server during the drag (DevTools' Network.requestWillBeSent),
+  - the server's CPU seconds per second of drag (its /proc/<pid>/stat),
+  - on localhost: page load → first client-side decode, and the decoder's bytes (weights and script).
+Paths: "browser" (the page decodes), "server fallback" (the same page with ?decoder=server: what a visitor gets if
+the decoder cannot load), and with --baseline REV the app at that git revision (before the browser decoder: a
+Gradio event per slider move). Writes bench/out/browser_drag.json and prints a Markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from playwright.async_api import async_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+LATENCIES = (0, 50, 150)
+MOVES, RATE = 180, 60
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+# page-side instrumentation: when the pointer went down and up, and every change of the decoded image
+WATCH = """() => {
+  window.__drag = {down: null, up: null, imgChanges: []};
+  addEventListener('pointerdown', () => { window.__drag.down = performance.now(); }, true);
+  addEventListener('pointerup', () => { window.__drag.up = performance.now(); }, true);
+  const img = () => [...document.querySelectorAll('.pixelated img')][0];
+  new MutationObserver(() => {
+    const i = img();
+    if (i && i.src !== window.__drag.lastSrc) { window.__drag.lastSrc = i.src; window.__drag.imgChanges.push(performance.now()); }
+  }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['src'], childList: true});
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(cwd: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(600):
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"the app in {cwd} did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def drag(browser, url: str, latency: float, pid: int, client_side: bool) -> dict:
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    await cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": latency,
+                                                        "downloadThroughput": -1, "uploadThroughput": -1})
+    requests: list[float] = []
+    decoder_bytes: dict[str, int] = {}
+    urls: dict[str, str] = {}
+    cdp.on("Network.requestWillBeSent", lambda e: (requests.append(time.monotonic()),
+                                                    urls.__setitem__(e["requestId"], e["request"]["url"])))
+    cdp.on("Network.loadingFinished", lambda e: decoder_bytes.__setitem__(urls.get(e["requestId"], ""),
+                                                                         e["encodedDataLength"]))
+    await page.goto(url)
+    await page.wait_for_selector("text=Latent explorer", timeout=60_000)
+    first_decode_ms = load_ms = None
+    if client_side:
+        await page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.firstDrawAt",
+                                     timeout=60_000)
+        first_decode_ms = await page.evaluate("GenmodelsExplorer.stats.firstDrawAt")
+        load_ms = await page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+    await page.wait_for_timeout(1000)
+    idle0, i0 = cpu_seconds(pid), time.monotonic()
+    await page.wait_for_timeout(2000)
+    idle_cpu = (cpu_seconds(pid) - idle0) / (time.monotonic() - i0)
+    await page.evaluate(WATCH)
+    box = await page.locator("input[type=range]").first.bounding_box()
+    y, x0, width = box["y"] + box["height"] / 2, box["x"] + 3, box["width"] - 6
+
+    async def mouse(kind: str, x: float) -> None:
+        await cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left",
+                                                    "buttons": 0 if kind == "mouseReleased" else 1, "clickCount": 1})
+
+    await mouse("mouseMoved", x0)
+    await mouse("mousePressed", x0)
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    sent = []
+    for i in range(1, MOVES + 1):                      # sent at 60 a second, without waiting for the page
+        sent.append(asyncio.ensure_future(mouse("mouseMoved", x0 + width * i / MOVES)))
+        await asyncio.sleep(max(0.0, t0 + i / RATE - time.monotonic()))
+    await asyncio.gather(*sent)
+    await mouse("mouseReleased", x0 + width)
+    t1 = time.monotonic()
+    cpu1 = cpu_seconds(pid)
+    await page.wait_for_timeout(3000 + 4 * latency)  # let a server path catch up
+    d = await page.evaluate("window.__drag")
+    if client_side:
+        shown = [t for t, *_ in await page.evaluate("GenmodelsExplorer.stats.log")]
+    else:
+        shown = d["imgChanges"]
+    during = [t for t in shown if d["down"] <= t <= d["up"]]
+    final = max(0.0, shown[-1] - d["up"]) if shown else None
+    weights = {u.rsplit("/", 1)[-1]: n for u, n in decoder_bytes.items() if "vae-decoder" in u}
+    await page.close()
+    return {"images_per_s": round(len(during) / ((d["up"] - d["down"]) / 1000), 1),
+            "final_after_release_ms": None if final is None else round(final, 1),
+            "requests_during_drag": sum(t0 <= t <= t1 for t in requests),
+            "server_cpu_per_s": round((cpu1 - cpu0) / (t1 - t0), 3), "server_cpu_per_s_idle": round(idle_cpu, 3),
+            "drag_s": round((d["up"] - d["down"]) / 1000, 2),
+            "first_client_decode_ms": None if first_decode_ms is None else round(first_decode_ms),
+            "first_client_decode_after_load_event_ms": None if first_decode_ms is None else round(first_decode_ms - load_ms),
+            "decoder_bytes_transferred": weights}
+
+
+async def run(paths: dict[str, tuple[str, int, bool]]) -> dict:
+    results: dict = {}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        for name, (url, pid, client_side) in paths.items():
+            for latency in LATENCIES:
+                results[f"{name} @ {latency} ms"] = r = await drag(browser, url, latency, pid, client_side)
+                print(f"{name} @ {latency} ms: {json.dumps(r)}", flush=True)
+        await browser.close()
+    return results
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--baseline", default=None, help="also measure the app at this git revision")
+    args = p.parse_args()
+    if not shutil.which("chromium"):
+        sys.exit("needs Debian's chromium on PATH (apt-get install chromium)")
+    procs, paths, worktree = [], {}, None
+    try:
+        proc, url = start_app(ROOT)
+        procs.append(proc)
+        paths["browser"] = (url, proc.pid, True)
+        paths["server fallback"] = (url + "?decoder=server", proc.pid, True)
+        if args.baseline:
+            worktree = Path(tempfile.mkdtemp()) / "baseline"
+            subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.baseline], cwd=ROOT, check=True,
+                           capture_output=True)
+            proc, url = start_app(worktree)
+            procs.append(proc)
+            paths[f"server ({args.baseline[:7]})"] = (url, proc.pid, False)
+        results = asyncio.run(run(paths))
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+        if worktree:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
+    script = sum((ROOT / "ui" / "static" / f).stat().st_size for f in ("vae_decoder.js", "explorer.js"))
+    weights = {f.name: f.stat().st_size for f in sorted((ROOT / "weights").glob("vae-decoder-*.safetensors"))}
+    results["page_weight_bytes"] = {"script": script, **weights}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "browser_drag.json").write_text(json.dumps(results, indent=2))
+    print("\n| path @ round trip | images shown / s while dragging | final image after release | requests during "
+          "drag | server CPU s per s (idle) |\n|---|---|---|---|---|")
+    for key, r in results.items():
+        if key != "page_weight_bytes":
+            print(f"| {key} | {r['images_per_s']} | {r['final_after_release_ms']} ms | {r['requests_during_drag']} | "
+                  f"{r['server_cpu_per_s']} ({r['server_cpu_per_s_idle']}) |")
+    print("page weight:", results["page_weight_bytes"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+// Tab 1 in the page: the decoded image and the manifold's marker follow the sliders with no server request.
+// attach(element, props) runs once, from the digit component's js_on_load (props: decoders {dataset: url},
+// radius, grid_n, cell, native); show(dataset, z1, z2) runs on every slider move. If a dataset's decoder cannot
+// load, its images come from the server's /decode instead (one request in flight, the latest point wins).
+(function (root) {
+  "use strict";
+  const state = {
+    element: null, props: null, decoders: {}, failed: {}, current: null, pending: null, inFlight: false,
+    stats: { draws: 0, firstDrawAt: null, lastDrawAt: null, log: [], serverDecodes: 0, decodeMs: [], attachedAt: null,
+             decoderLoadMs: {} },
+  };
+
+  // Φ, the standard normal CDF (Abramowitz & Stegun 7.1.26 for erf; error below 2e-7)
+  function normalCdf(x) {
+    const t = 1 / (1 + 0.3275911 * Math.abs(x) / Math.SQRT2);
+    const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+    const erf = 1 - poly * Math.exp(-x * x / 2);
+    return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+  }
+
+  // genmodels.latent.axis_position: fractional index (0 … n-1) of a latent value on the equal-probability grid
+  function axisPosition(value, radius, n) {
+    const lo = normalCdf(-radius);
+    return Math.min(Math.max((normalCdf(value) - lo) / (1 - 2 * lo), 0), 1) * (n - 1);
+  }
+
+  function setNote(text) {
+    const note = state.element && state.element.querySelector(".decoder-note");
+    if (note) note.textContent = text;
+  }
+
+  function paint(grey, z, source) {
+    const canvas = state.element.querySelector("canvas.digit");
+    const ctx = canvas.getContext("2d");
+    const image = ctx.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = grey[i];
+      image.data[4 * i + 3] = 255;
+    }
+    ctx.putImageData(image, 0, 0);
+    const now = performance.now();
+    const s = state.stats;
+    s.draws += 1;
+    s.lastDrawAt = now;
+    if (s.firstDrawAt === null) s.firstDrawAt = now;
+    s.log.push([now, z[0], z[1], source]);
+    if (s.log.length > 5000) s.log.shift();
+    canvas.dataset.z = `${z[0]},${z[1]}`;
+  }
+
+  function redrawMarker() {
+    if (state.current) drawMarker(state.current[1], state.current[2]);
+  }
+
+  // The marker: a canvas laid over the manifold's <img> (Gradio replaces the <img> when the dataset changes).
+  function drawMarker(z1, z2) {
+    const img = document.querySelector("#manifold img");
+    if (!img) return;
+    if (!img.dataset.markerBound) {
+      img.dataset.markerBound = "1";
+      img.addEventListener("load", redrawMarker);
+      new ResizeObserver(redrawMarker).observe(img);
+    }
+    if (!img.complete || !img.naturalWidth) return;            // drawn on its load event
+    const holder = img.parentElement;
+    let overlay = holder.querySelector("canvas.manifold-marker");
+    if (!overlay) {
+      overlay = document.createElement("canvas");
+      overlay.className = "manifold-marker";
+      overlay.style.cssText = "position:absolute;pointer-events:none;";
+      if (getComputedStyle(holder).position === "static") holder.style.position = "relative";
+      holder.appendChild(overlay);
+    }
+    const box = img.getBoundingClientRect(), outer = holder.getBoundingClientRect();
+    const key = [box.left - outer.left, box.top - outer.top, box.width, box.height, img.naturalWidth].join();
+    if (overlay.dataset.key !== key) {           // resize only when the image moved: a resize clears the canvas
+      overlay.dataset.key = key;
+      // the image keeps its aspect ratio inside its box (object-fit: contain)
+      const scale = Math.min(box.width / img.naturalWidth, box.height / img.naturalHeight);
+      const w = img.naturalWidth * scale, h = img.naturalHeight * scale;
+      overlay.style.left = `${box.left - outer.left + (box.width - w) / 2}px`;
+      overlay.style.top = `${box.top - outer.top + (box.height - h) / 2}px`;
+      overlay.style.width = `${w}px`;
+      overlay.style.height = `${h}px`;
+      overlay.width = Math.round(w * devicePixelRatio);
+      overlay.height = Math.round(h * devicePixelRatio);
+    }
+    const { radius, grid_n: n, cell } = state.props;
+    const k = overlay.width / img.naturalWidth;               // manifold pixels → overlay pixels
+    const ctx = overlay.getContext("2d");
+    ctx.clearRect(0, 0, overlay.width, overlay.height);
+    const col = Math.round(axisPosition(z1, radius, n)), row = n - 1 - Math.round(axisPosition(z2, radius, n));
+    ctx.strokeStyle = "rgb(230, 40, 40)";
+    ctx.lineWidth = Math.max(2 * k, 1.5);
+    ctx.strokeRect((col * cell + 1) * k, (row * cell + 1) * k, (cell - 2) * k, (cell - 2) * k);
+    const x = (cell / 2 + axisPosition(z1, radius, n) * cell) * k;
+    const y = (cell / 2 + (n - 1 - axisPosition(z2, radius, n)) * cell) * k;
+    ctx.beginPath();
+    ctx.arc(x, y, Math.max(5 * k, 4), 0, 2 * Math.PI);
+    ctx.fillStyle = "rgb(230, 40, 40)";
+    ctx.fill();
+    ctx.strokeStyle = "white";
+    ctx.lineWidth = Math.max(k, 1);
+    ctx.stroke();
+  }
+
+  // /decode through Gradio's HTTP API: POST the inputs, read the result from the event stream, draw the PNG.
+  async function serverDecode(dataset, z1, z2) {
+    const base = (root.gradio_config && root.gradio_config.root) || "";
+    const call = await fetch(`${base}/gradio_api/call/decode`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ data: [dataset, z1, z2] }),
+    });
+    const { event_id: id } = await call.json();
+    const stream = await (await fetch(`${base}/gradio_api/call/decode/${id}`)).text();
+    const done = stream.split("\n").find((line, i, all) => all[i - 1] === "event: complete" && line.startsWith("data:"));
+    if (!done) throw new Error(stream.slice(0, 200));
+    const file = JSON.parse(done.slice(5))[0];
+    const picture = new Image();
+    picture.src = file.url;
+    await picture.decode();
+    const scratch = document.createElement("canvas");
+    scratch.width = scratch.height = 28;
+    const ctx = scratch.getContext("2d");
+    ctx.imageSmoothingEnabled = false;                  // 280 → 28 px: one sample per 10×10 block, as drawn
+    ctx.drawImage(picture, 0, 0, 28, 28);
+    const rgba = ctx.getImageData(0, 0, 28, 28).data, grey = new Uint8ClampedArray(784);
+    for (let i = 0; i < 784; i++) grey[i] = rgba[4 * i];
+    state.stats.serverDecodes += 1;
+    return grey;
+  }
+
+  async function serverLoop() {
+    if (state.inFlight) return;
+    state.inFlight = true;
+    try {
+      while (state.pending) {
+        const [dataset, z1, z2] = state.pending;
+        state.pending = null;
+        try { paint(await serverDecode(dataset, z1, z2), [z1, z2], "server"); }
+        catch (err) { setNote(`The server's /decode failed too: ${err.message}`); }
+      }
+    } finally { state.inFlight = false; }
+  }
+
+  function loadDecoder(dataset) {
+    if (state.decoders[dataset] || state.failed[dataset]) return;
+    const started = performance.now();
+    state.decoders[dataset] = root.GenmodelsVAE.loadDecoder(state.props.decoders[dataset]).then(
+      (decoder) => {
+        state.stats.decoderLoadMs[dataset] = performance.now() - started;
+        state.decoders[dataset] = decoder;
+        if (state.current && state.current[0] === dataset) render(...state.current);
+      },
+      (err) => {
+        delete state.decoders[dataset];
+        state.failed[dataset] = err.message;
+        if (state.current && state.current[0] === dataset) render(...state.current);
+      });
+  }
+
+  // Every slider move lands here; the drawing happens once per animation frame, for the latest point, so a burst of
+  // moves costs one decode a frame.
+  function show(dataset, z1, z2) {
+    state.current = [dataset, Number(z1), Number(z2)];
+    if (!state.frameRequested) {
+      state.frameRequested = true;
+      requestAnimationFrame(() => { state.frameRequested = false; render(...state.current); });
+    }
+  }
+
+  function render(dataset, z1, z2) {
+    drawMarker(z1, z2);
+    const decoder = state.decoders[dataset];
+    if (decoder && decoder.decode) {
+      const t = performance.now();
+      paint(decoder.decode([z1, z2]), [z1, z2], "browser");
+      const ms = performance.now() - t;
+      state.stats.decodeMs.push(ms);
+      if (state.stats.decodeMs.length > 1000) state.stats.decodeMs.shift();
+      setNote(`Decoded in your browser: ${ms.toFixed(1)} ms for this image, no request to the server.`);
+    } else if (state.failed[dataset]) {
+      setNote(`The browser decoder could not load (${state.failed[dataset]}), so each image comes from the ` +
+              "server's /decode and follows the sliders more slowly.");
+      state.pending = [dataset, z1, z2];
+      serverLoop();
+    } else {
+      setNote("Loading the decoder into your browser…");
+      loadDecoder(dataset);
+    }
+  }
+
+  function download() {
+    const canvas = state.element.querySelector("canvas.digit");
+    const big = document.createElement("canvas");
+    big.width = big.height = 280;
+    const ctx = big.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(canvas, 0, 0, 280, 280);
+    const link = document.createElement("a");
+    link.download = "decoded.png";
+    link.href = big.toDataURL("image/png");
+    link.click();
+  }
+
+  function attach(element, props) {
+    state.stats.attachedAt = performance.now();
+    state.element = element;
+    state.props = props;
+    if (new URLSearchParams(root.location.search).get("decoder") === "server") {     // to try (and measure) the fallback
+      for (const dataset of Object.keys(props.decoders)) state.failed[dataset] = "?decoder=server in the address";
+    }
+    element.querySelector("button.download").addEventListener("click", download);
+    if (!state.current) state.current = [props.dataset, props.z[0], props.z[1]];   // draw as soon as it loads
+    loadDecoder(props.dataset);
+  }
+
+  root.GenmodelsExplorer = { attach, show, stats: state.stats, state, axisPosition };
+  if (typeof module !== "undefined" && module.exports) module.exports = { axisPosition, normalCdf };
+})(typeof window !== "undefined" ? window : globalThis);
