@@ -8,7 +8,8 @@ hand does). Measured per path and latency:
   - the final image's delay after release (0 when the last image was already on screen),
   - requests the page sent to the server during the drag (DevTools' Network.requestWillBeSent),
   - the server's CPU seconds per second of drag (its /proc/<pid>/stat),
-  - on localhost: page load → first client-side decode, and the decoder's bytes (weights and script).
+  - page load → first client-side decode (from navigation, from the load event, and from the moment the tab's
+    image component is on screen: before that, Gradio is building the page), and the decoder's bytes.
 Paths: "browser" (the page decodes), "server fallback" (the same page with ?decoder=server: what a visitor gets if
 the decoder cannot load), and with --baseline REV the app at that git revision (before the browser decoder: a
 Gradio event per slider move). Writes bench/out/browser_drag.json and prints a Markdown table.
@@ -92,12 +93,13 @@ async def drag(browser, url: str, latency: float, pid: int, client_side: bool) -
                                                                          e["encodedDataLength"]))
     await page.goto(url)
     await page.wait_for_selector("text=Latent explorer", timeout=60_000)
-    first_decode_ms = load_ms = None
+    first_decode_ms = load_ms = attached_ms = None
     if client_side:
         await page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.firstDrawAt",
                                      timeout=60_000)
         first_decode_ms = await page.evaluate("GenmodelsExplorer.stats.firstDrawAt")
         load_ms = await page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+        attached_ms = await page.evaluate("GenmodelsExplorer.stats.attachedAt")   # the tab's image on screen
     await page.wait_for_timeout(1000)
     idle0, i0 = cpu_seconds(pid), time.monotonic()
     await page.wait_for_timeout(2000)
@@ -138,6 +140,8 @@ async def drag(browser, url: str, latency: float, pid: int, client_side: bool) -
             "drag_s": round((d["up"] - d["down"]) / 1000, 2),
             "first_client_decode_ms": None if first_decode_ms is None else round(first_decode_ms),
             "first_client_decode_after_load_event_ms": None if first_decode_ms is None else round(first_decode_ms - load_ms),
+            "first_client_decode_after_tab_on_screen_ms": None if first_decode_ms is None else
+            round(first_decode_ms - attached_ms),
             "decoder_bytes_transferred": weights}
 
 

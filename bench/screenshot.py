@@ -1,6 +1,6 @@
 """Use the running app in headless Chromium and screenshot each step: python bench/screenshot.py URL OUT_DIR
 
-Tab 1: initial view, after clicking a manifold cell. Tab 2: after drawing a '7' and encoding it, after
+Tab 1: initial view (decoded in the page), after clicking a manifold cell. Tab 2: after drawing a '7' and encoding it, after
 picking two test images as A and B (the walk). Tab 3: salt-and-pepper noise on a test image. Tab 4: samples
 with the discriminator's view. Tab 5: a style run streaming, then stopped; the time to its first preview.
 Prints what it checked; the PNGs are for a person to look at.
@@ -30,9 +30,10 @@ def main(url: str, out: Path) -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         page.wait_for_selector("text=Latent explorer", timeout=30_000)
+        page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0", timeout=30_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out / "explorer.png"))
-        manifold = page.locator(".pixelated img").nth(1)
+        manifold = page.locator("#manifold img")
         box = manifold.bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.12, box["y"] + box["height"] * 0.85)
         page.wait_for_timeout(1500)
