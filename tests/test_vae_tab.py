@@ -2,6 +2,7 @@
 gradio_client."""
 import base64
 import math
+import time
 
 import httpx
 import numpy as np
@@ -164,6 +165,12 @@ def test_dragging_a_slider_decodes_in_the_page_without_a_server_request(app_clie
     assert np.abs(canvas_pixels(page) - served_pixels(client, 0.0, 0.0)).max() <= 1
     requests = []
     page.on("request", lambda r: requests.append(r.url))
+    quiet_since, seen = time.monotonic(), 0                  # the page's own load events (every tab's) are done
+    while time.monotonic() - quiet_since < 1.5:
+        page.wait_for_timeout(100)
+        if len(requests) != seen:
+            quiet_since, seen = time.monotonic(), len(requests)
+    requests.clear()
     draws = page.evaluate("GenmodelsExplorer.stats.draws")
     box = page.locator("input[type=range]").first.bounding_box()
     y = box["y"] + box["height"] / 2
@@ -191,3 +198,16 @@ def test_without_its_decoder_the_page_falls_back_to_the_decode_endpoint(app_clie
                            timeout=60_000)
     assert "server's /decode" in page.locator("#digit .decoder-note").inner_text()
     assert np.abs(canvas_pixels(page) - served_pixels(client, 0.0, 0.0)).max() <= 1
+
+
+def test_a_typed_value_outside_the_range_shows_the_image_at_the_edge(app_client, page):
+    """Gradio refuses 99 (its message) and puts the thumb at the range's end; the image follows the thumb."""
+    client, _ = app_client
+    page.goto(page.app_url)
+    page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0", timeout=60_000)
+    box = page.locator("input[type=number]").first
+    box.fill("99")
+    box.press("Enter")
+    page.wait_for_function("() => document.querySelector('#digit canvas.digit').dataset.z.startsWith('4,')",
+                           timeout=10_000)
+    assert np.abs(canvas_pixels(page) - served_pixels(client, slider_radius(), 0.0)).max() <= 1

@@ -161,7 +161,9 @@
   // Every slider move lands here; the drawing happens once per animation frame, for the latest point, so a burst of
   // moves costs one decode a frame.
   function show(dataset, z1, z2) {
-    state.current = [dataset, Number(z1), Number(z2)];
+    const r = state.props ? state.props.radius : Infinity;   // a typed value outside the sliders' range: the edge,
+    const inside = (v) => Math.min(Math.max(Number(v), -r), r);   // where the slider's thumb goes
+    state.current = [dataset, inside(z1), inside(z2)];
     if (!state.frameRequested) {
       state.frameRequested = true;
       requestAnimationFrame(() => { state.frameRequested = false; render(...state.current); });
