@@ -160,10 +160,26 @@
 
   // Every slider move lands here; the drawing happens once per animation frame, for the latest point, so a burst of
   // moves costs one decode a frame.
+  // A value typed outside the sliders' range (or not a number): the slider is set to the nearest edge, as its thumb
+  // already shows, and the note says why; so the box, the thumb, the image and later events agree.
+  function inside(name, value) {
+    const r = state.props ? state.props.radius : Infinity, v = Number(value);
+    const fixed = Number.isFinite(v) ? Math.min(Math.max(v, -r), r) : 0;
+    if (fixed !== v) {
+      const box = document.querySelector(`#${name} input[type=number]`);
+      if (box) {
+        box.value = String(fixed);
+        box.dispatchEvent(new Event("input", { bubbles: true }));
+        box.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      state.outside = { text: `${name} = ${value} is outside the sliders' range (${-r} to ${r}): set to ${fixed}.`,
+                        until: performance.now() + 5000 };
+    }
+    return fixed;
+  }
+
   function show(dataset, z1, z2) {
-    const r = state.props ? state.props.radius : Infinity;   // a typed value outside the sliders' range: the edge,
-    const inside = (v) => Math.min(Math.max(Number(v), -r), r);   // where the slider's thumb goes
-    state.current = [dataset, inside(z1), inside(z2)];
+    state.current = [dataset, inside("z1", z1), inside("z2", z2)];
     if (!state.frameRequested) {
       state.frameRequested = true;
       requestAnimationFrame(() => { state.frameRequested = false; render(...state.current); });
@@ -179,7 +195,8 @@
       const ms = performance.now() - t;
       state.stats.decodeMs.push(ms);
       if (state.stats.decodeMs.length > 1000) state.stats.decodeMs.shift();
-      setNote(`Decoded in your browser: ${ms.toFixed(1)} ms for this image, no request to the server.`);
+      const outside = state.outside && performance.now() < state.outside.until ? state.outside.text : null;
+      setNote(outside || `Decoded in your browser: ${ms.toFixed(1)} ms for this image, no request to the server.`);
     } else if (state.failed[dataset]) {
       setNote(`The browser decoder could not load (${state.failed[dataset]}), so each image comes from the ` +
               "server's /decode and follows the sliders more slowly.");
