@@ -12,14 +12,15 @@ from plotly.colors import qualitative
 
 from genmodels import latent
 from genmodels.data import DATASETS, first_per_class
-from genmodels.latent import GRID_N, GRID_SCALE
 from genmodels.imaging import grid_pil, mnistify, to_pil
-from genmodels.latent import DIGIT_SCALE, WALK_STEPS, Encoding, LatentSpace, get_space, slider_radius
+from genmodels.latent import (DIGIT_SCALE, GRID_N, GRID_SCALE, WALK_STEPS, Encoding, LatentSpace, get_space,
+                              slider_radius)
 from genmodels.registry import entry
 
 from .common import DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, by_component, digit_sketchpad, shows_errors
 
 GALLERY_PER_CLASS = 4
+START = (0.0, 0.0)          # the sliders' first point
 STATIC = Path(__file__).resolve().parent / "static"
 # the decoded image, drawn by the page (ui/static/explorer.js) with the decoder exported by train.vae_decoder
 DIGIT_HTML = """
@@ -244,7 +245,7 @@ def digit_canvas(radius: float) -> gr.HTML:
     return gr.HTML("", html_template=DIGIT_HTML, css_template=DIGIT_CSS, apply_default_css=False,
                    js_on_load=code + "\nGenmodelsExplorer.attach(element, props);",
                    decoders=decoder_urls(), dataset=FIRST_DATASET,
-                   z=[0.0, 0.0], radius=radius, grid_n=GRID_N, cell=28 * GRID_SCALE, elem_id="digit")
+                   z=list(START), radius=radius, grid_n=GRID_N, cell=28 * GRID_SCALE, elem_id="digit")
 
 
 def build(demo: gr.Blocks) -> None:
@@ -255,8 +256,8 @@ def build(demo: gr.Blocks) -> None:
         with gr.Row():
             with gr.Column(scale=2, min_width=320):
                 dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Dataset")
-                z1 = gr.Slider(-r, r, value=0.0, step=0.01, label="z1", elem_id="z1")
-                z2 = gr.Slider(-r, r, value=0.0, step=0.01, label="z2", elem_id="z2")
+                z1 = gr.Slider(-r, r, value=START[0], step=0.01, label="z1", elem_id="z1")
+                z2 = gr.Slider(-r, r, value=START[1], step=0.01, label="z2", elem_id="z2")
                 random_btn = gr.Button("Random z from the prior N(0, I)")
                 digit_canvas(r)
                 decoded = gr.Image(format="png", visible=False)      # /decode's output, for API callers
