@@ -30,7 +30,6 @@ from . import checks
 from .imaging import Picture, open_picture, to_pil
 from .registry import load_model
 from .vgg16 import MEAN_RGB, VGG_LAYERS, VGG16Features
-from .weights import WeightsError  # noqa: F401  (style.WeightsError: what a failed VGG load raises)
 
 CONTENT_LAYERS = ("conv4_2",)
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
