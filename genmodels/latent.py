@@ -19,7 +19,8 @@ from .vae import VAE
 GRID_N = 15          # manifold grid: GRID_N × GRID_N decoded images
 GRID_SCALE = 2       # manifold image upscaling (nearest-neighbour)
 DIGIT_SCALE = 10     # decoded image: 28 px → 280 px
-WALK_STEPS = (3, 16)   # the walk between two encodings: fewest and most images
+WALK_STEPS = (3, 16)   # the tab's walk between two encodings: fewest and most images
+MAX_WALK = 64        # points on a walk the library draws
 Z_LIMIT = 10.0       # latent coordinates accepted from callers; the N(0, I) prior puts no mass out there
 
 
@@ -73,7 +74,7 @@ def cell_latent(row: int, col: int, radius: float, n: int) -> tuple[float, float
 
 def interpolation_path(z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> torch.Tensor:
     """steps×D points on the straight line from z_a to z_b, both ends included."""
-    steps = checks.whole(steps, "The number of steps", 2, 64)
+    steps = checks.whole(steps, "The number of steps", 2, MAX_WALK)
     t = torch.linspace(0, 1, steps).unsqueeze(1)
     return (1 - t) * z_a.reshape(1, -1) + t * z_b.reshape(1, -1)
 

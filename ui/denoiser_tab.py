@@ -39,7 +39,7 @@ then an autoencoder trained on such pairs draws it back at full size. Bicubic in
 about digits or clothes, is the baseline.
 """
 DENOISE_TITLES = {"clean": "Clean", "noisy": "Noisy", "denoised": "Denoised", "median": "Median 3×3"}   # captions
-DENOISE_LABELS = {"clean": "Clean", "noisy": "Noisy", "denoised": "Denoised", "median": "Median filter"}  # before
+DENOISE_LABELS = {**DENOISE_TITLES, "median": "Median filter"}                                  # the boxes
 SR_TITLES = {"small": "Input", "bicubic": "Bicubic", "model": "Autoencoder", "clean": "Original"}
 
 
