@@ -12,6 +12,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 import gradio as gr  # noqa: E402
 
 from ui import denoiser_tab, gan_tab, style_tab, vae_tab  # noqa: E402
+from ui.common import page_script  # noqa: E402
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
@@ -39,7 +40,7 @@ def launch(**kwargs):
     kwargs.setdefault("server_port", int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     # errors raised before a handler runs (Gradio decoding a corrupt upload) show their message, not a bare "Error"
     kwargs.setdefault("show_error", True)
-    return demo.launch(css=CSS, head=vae_tab.head(), **kwargs)
+    return demo.launch(css=CSS, head=vae_tab.head() + page_script(), **kwargs)
 
 
 if __name__ == "__main__":

@@ -70,3 +70,36 @@ def test_shows_errors_turns_library_errors_into_messages_and_keeps_gradio_ones()
         raise err
     with pytest.raises(gr.Error, match="bad step"):
         list(shows_errors(stream)(ValueError("bad step")))
+
+
+def draw_a_stroke(page) -> None:
+    """Drag a vertical stroke down the middle of the visible sketchpad, as a visitor would, picking no tool."""
+    pad = next(c for c in page.locator(".digit-sketch canvas").all() if c.is_visible())
+    box = pad.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 21):
+        page.mouse.move(x, y + i * box["height"] * 0.03)
+    page.mouse.up()
+
+
+def test_the_sketchpads_take_a_stroke_before_any_tool_is_picked(page):
+    """Gradio's Sketchpad starts with no tool; the page picks the brush, so the first drag draws (latent map and
+    denoising tab), and what was drawn reaches the models."""
+    page.goto(page.app_url)
+    page.get_by_role("tab", name="Latent map").click()
+    page.locator(".digit-sketch button[aria-label=Brush]").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    draw_a_stroke(page)
+    page.get_by_role("button", name="Encode drawing").click()
+    page.get_by_text("your drawing → μ").wait_for(timeout=30_000)
+    assert page.locator(".toast-body").count() == 0
+
+    page.get_by_role("tab", name="Denoising").click()
+    page.get_by_role("tab", name="Draw").click()
+    page.wait_for_timeout(500)
+    draw_a_stroke(page)
+    page.get_by_role("button", name="Use drawing").click()
+    page.get_by_text("over the median filter on your image").wait_for(timeout=30_000)
+    assert page.locator(".toast-body").count() == 0

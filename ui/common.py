@@ -6,6 +6,7 @@ import functools
 import inspect
 import threading
 import time
+from pathlib import Path
 from typing import Callable
 
 import gradio as gr
@@ -17,6 +18,7 @@ from genmodels.data import DATASETS
 from genmodels.imaging import picture_error
 from genmodels.weights import WeightsError
 
+STATIC = Path(__file__).resolve().parent / "static"
 DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
 FIRST_DATASET = DATASET_CHOICES[0][1]
 QUIET = dict(show_progress="hidden", api_visibility="undocumented")   # internal UI events: no overlay, no API docs
@@ -58,11 +60,17 @@ def by_component(handler: Callable, components: dict[str, gr.components.Componen
     return call
 
 
+def page_script() -> str:
+    """For the page's <head>: the page-wide behaviour in static/page.js (the sketchpads' brush ready)."""
+    return f"<script>{(STATIC / 'page.js').read_text()}</script>"
+
+
 def digit_sketchpad(label: str) -> gr.Sketchpad:
-    """A 280×280 canvas with one black brush: what mnistify turns into a 28×28 digit."""
+    """A 280×280 canvas with one black brush, ready to draw on (static/page.js picks the brush): what mnistify
+    turns into a 28×28 digit."""
     return gr.Sketchpad(label=label, type="numpy", image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
                         brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), layers=False,
-                        height=330)
+                        height=330, elem_classes="digit-sketch")
 
 
 UPLOAD_ERROR_SECONDS = 10    # how long an upload's error toast stays up (Gradio's default)

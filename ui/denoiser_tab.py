@@ -147,7 +147,7 @@ def build(demo: gr.Blocks) -> None:
                     gallery = gr.Gallery(columns=4, height=220, allow_preview=False, label="Or pick one",
                                          elem_classes="pixelated")
                 with gr.Tab("Draw"):
-                    sketch = digit_sketchpad("Pick the brush on the left, then draw")
+                    sketch = digit_sketchpad("Draw a digit or a garment")
                     draw_btn = gr.Button("Use drawing", variant="primary")
                 with gr.Tab("Your image"):
                     # decoded by Gradio (type="pil"), so a broken file fails in the preprocess every event shares

@@ -1,8 +1,6 @@
 """Tabs 1 and 2, the VAE: the latent explorer (sliders, manifold) and the latent map (plotly, encode, walk)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
@@ -17,11 +15,11 @@ from genmodels.latent import (DIGIT_SCALE, GRID_N, GRID_SCALE, WALK_STEPS, Encod
                               slider_radius)
 from genmodels.registry import entry
 
-from .common import DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, by_component, digit_sketchpad, shows_errors
+from .common import (DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, STATIC, by_component, digit_sketchpad,
+                     shows_errors)
 
 GALLERY_PER_CLASS = 4
 START = (0.0, 0.0)          # the sliders' first point
-STATIC = Path(__file__).resolve().parent / "static"
 # the decoded image, drawn by the page (ui/static/explorer.js) with the decoder exported by train.vae_decoder
 DIGIT_HTML = """
 <div class="digit-frame">
@@ -279,7 +277,7 @@ def build(demo: gr.Blocks) -> None:
                 plot = gr.Plot(label="Latent map")
             with gr.Column(scale=2, min_width=320):
                 with gr.Tab("Draw"):
-                    sketch = digit_sketchpad("Draw a digit or a garment: pick the brush on the left, then draw")
+                    sketch = digit_sketchpad("Draw a digit or a garment")
                     encode_btn = gr.Button("Encode drawing", variant="primary")
                 with gr.Tab("Pick a test image"):
                     gallery = gr.Gallery(label="Click one to encode it", columns=GALLERY_PER_CLASS, height=300,
