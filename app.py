@@ -16,6 +16,7 @@ from ui.common import page_script  # noqa: E402
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
+.range-note { font-size: var(--text-sm); color: var(--body-text-color); margin-top: var(--spacing-sm); }
 """
 TITLE = "genmodels: play with generative models"
 

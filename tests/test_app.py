@@ -103,3 +103,36 @@ def test_the_sketchpads_take_a_stroke_before_any_tool_is_picked(page):
     page.get_by_role("button", name="Use drawing").click()
     page.get_by_text("over the median filter on your image").wait_for(timeout=30_000)
     assert page.locator(".toast-body").count() == 0
+
+
+def type_into(page, label: str, text: str, then: str = "Enter") -> None:
+    box = page.get_by_label(label, exact=True)
+    box.click()
+    box.press("Control+a")
+    box.press_sequentially(text, delay=30)
+    box.press(then)
+
+
+def test_a_number_outside_its_box_range_is_put_right_in_the_box_with_a_note(page):
+    """The page fixes a bad number where it is typed (static/page.js), so it never sticks and fails later events."""
+    page.goto(page.app_url)
+    page.get_by_role("tab", name="Denoising").click()
+    seed = page.get_by_label("Noise seed", exact=True)
+    seed.wait_for(timeout=30_000)
+    type_into(page, "Noise seed", "1e30")
+    page.get_by_text("Noise seed: the most is 2147483647, set to 2147483647.").wait_for(timeout=10_000)
+    assert seed.input_value() == "2147483647"
+    page.get_by_role("button", name="New noise").click()          # a later action: no error from the old value
+    page.wait_for_timeout(2000)
+    assert page.locator(".toast-body").count() == 0
+
+    page.get_by_role("tab", name="GAN").click()
+    type_into(page, "Seed", "1.5")
+    page.get_by_text("Seed: 1.5 is not a whole number, set to 2.").wait_for(timeout=10_000)
+    type_into(page, "number input for How many", "10000", then="Tab")
+    page.get_by_text("How many: the most is 64, set to 64.").wait_for(timeout=10_000)
+    assert page.get_by_label("number input for How many", exact=True).input_value() == "64"
+    type_into(page, "number input for How many", "-3")
+    page.get_by_text("How many: -3 is less than 1, set to 1.").wait_for(timeout=10_000)
+    page.wait_for_timeout(2000)
+    assert page.locator(".toast-body").count() == 0

@@ -9,6 +9,7 @@ from PIL import Image
 
 import genmodels
 from genmodels import noise, superres as sr
+from genmodels.checks import MAX_SEED
 from genmodels.data import DATASETS, canonical_dataset, first_per_class, load_sample, sample_image
 from genmodels.denoiser import compare_denoising
 from genmodels.imaging import Picture, mnistify, open_picture, to_pil
@@ -160,7 +161,7 @@ def build(demo: gr.Blocks) -> None:
                     model_dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Model trained on")
                 with gr.Row():
                     level = gr.Slider(0, noise.LEVEL_MAX["gaussian"], value=0.5, step=0.01, label="Noise level")
-                    seed = gr.Number(0, precision=0, minimum=0, label="Noise seed")
+                    seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Noise seed")
                     new_noise = gr.Button("New noise", scale=0)
                 summary = gr.Markdown()
                 scores = gr.Dataframe(headers=["Image", "PSNR (dB)", "SSIM"], label="Against the clean image",

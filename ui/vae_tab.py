@@ -254,8 +254,10 @@ def build(demo: gr.Blocks) -> None:
         with gr.Row():
             with gr.Column(scale=2, min_width=320):
                 dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Dataset")
-                z1 = gr.Slider(-r, r, value=START[0], step=0.01, label="z1", elem_id="z1")
-                z2 = gr.Slider(-r, r, value=START[1], step=0.01, label="z2", elem_id="z2")
+                z1 = gr.Slider(-r, r, value=START[0], step=0.01, label="z1", elem_id="z1",
+                               elem_classes="own-range")
+                z2 = gr.Slider(-r, r, value=START[1], step=0.01, label="z2", elem_id="z2",
+                               elem_classes="own-range")
                 random_btn = gr.Button("Random z from the prior N(0, I)")
                 digit_canvas(r)
                 decoded = gr.Image(format="png", visible=False)      # /decode's output, for API callers
