@@ -12,7 +12,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 import gradio as gr  # noqa: E402
 
 from ui import denoiser_tab, gan_tab, style_tab, vae_tab  # noqa: E402
-from ui.common import page_script  # noqa: E402
+from ui.common import log_rejections, page_script  # noqa: E402
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
@@ -27,6 +27,7 @@ def build_app() -> gr.Blocks:
         with gr.Tabs():
             for tab in (vae_tab, denoiser_tab, gan_tab, style_tab):
                 tab.build(demo)
+    log_rejections(demo)
     # Gradio's queue is on by default, one call at a time per event (default_concurrency_limit=1): a CPU
     # Space runs one model call at a time; calling demo.queue() again would only rebuild the server app
     return demo

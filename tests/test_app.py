@@ -106,10 +106,11 @@ def test_the_sketchpads_take_a_stroke_before_any_tool_is_picked(page):
 
 
 def type_into(page, label: str, text: str, then: str = "Enter") -> None:
+    """Type as a person does: slowly enough that each half-typed value ("1e") reaches the page's events."""
     box = page.get_by_label(label, exact=True)
     box.click()
     box.press("Control+a")
-    box.press_sequentially(text, delay=30)
+    box.press_sequentially(text, delay=250)
     box.press(then)
 
 
@@ -124,7 +125,7 @@ def test_a_number_outside_its_box_range_is_put_right_in_the_box_with_a_note(page
     assert seed.input_value() == "2147483647"
     page.get_by_role("button", name="New noise").click()          # a later action: no error from the old value
     page.wait_for_timeout(2000)
-    assert page.locator(".toast-body").count() == 0
+    assert page.locator(".toast-body").all_inner_texts() == []
 
     page.get_by_role("tab", name="GAN").click()
     type_into(page, "Seed", "1.5")
@@ -135,4 +136,31 @@ def test_a_number_outside_its_box_range_is_put_right_in_the_box_with_a_note(page
     type_into(page, "number input for How many", "-3")
     page.get_by_text("How many: -3 is less than 1, set to 1.").wait_for(timeout=10_000)
     page.wait_for_timeout(2000)
-    assert page.locator(".toast-body").count() == 0
+    assert page.locator(".toast-body").all_inner_texts() == []
+
+
+def test_a_refused_input_logs_one_line_and_no_traceback(app_client, capfd):
+    """The server's log stays readable: a refused input is one line (its message), not Gradio's traceback."""
+    import logging
+
+    import pytest
+    from gradio_client.exceptions import AppError
+
+    client, _ = app_client
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logging.getLogger("genmodels.app").addHandler(handler)
+    try:
+        capfd.readouterr()
+        with pytest.raises(AppError, match="greater than maximum value 499"):      # Gradio's own range check
+            client.predict("mnist", 700, None, "gaussian", 0.5, 0, "mnist", api_name="/denoise")
+        with pytest.raises(AppError, match="Draw something"):                      # a handler's own message
+            client.predict("mnist", {"background": None, "layers": [], "composite": None},
+                           api_name="/encode_drawing")
+        err = capfd.readouterr().err
+    finally:
+        logging.getLogger("genmodels.app").removeHandler(handler)
+    assert any("Value 700 is greater than maximum value 499." in line for line in lines), lines
+    assert "refused (/encode_drawing): Draw something on the sketchpad first." in lines, lines
+    assert "Traceback" not in err, err[-2000:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import threading
 import time
 from pathlib import Path
@@ -23,6 +24,15 @@ DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
 FIRST_DATASET = DATASET_CHOICES[0][1]
 QUIET = dict(show_progress="hidden", api_visibility="undocumented")   # internal UI events: no overlay, no API docs
 LIVE = dict(trigger_mode="always_last", concurrency_limit=None)   # events that follow a control as it moves
+
+
+log = logging.getLogger("genmodels.app")
+if not log.handlers:                                     # one line per rejected input in the server's output
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def shows_errors(handler: Callable) -> Callable:
@@ -49,6 +59,43 @@ def shows_errors(handler: Callable) -> Callable:
 def as_message(err: Exception) -> gr.Error:
     """The error as Gradio shows it; a gr.Error (itself a ValueError) is kept as it is."""
     return err if isinstance(err, gr.Error) else gr.Error(str(err))
+
+
+def rejected(err: gr.Error, where: str) -> gr.Error:
+    """A refused input: one line in the server log instead of Gradio's traceback."""
+    err.print_exception = False
+    log.info("refused (%s): %s", where, err.message)
+    return err
+
+
+def _logging_rejections(fn: Callable, where: str) -> Callable:
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def stream(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error as err:
+                raise rejected(err, where)
+        return stream
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error as err:
+            raise rejected(err, where)
+    return call
+
+
+def log_rejections(demo: gr.Blocks) -> None:
+    """Every refused input, whether a handler's gr.Error or a component's own check (Gradio's "Value 700 is greater
+    than maximum value 499."), logs one line; any other exception, a real problem, keeps its traceback."""
+    for block in demo.blocks.values():
+        if isinstance(block, gr.components.Component):
+            block.preprocess = _logging_rejections(block.preprocess, f"input {block.label or type(block).__name__}")
+    for block_fn in demo.fns.values():
+        if block_fn.fn is not None:
+            block_fn.fn = _logging_rejections(block_fn.fn, f"/{block_fn.api_name or block_fn.name}")
 
 
 def by_component(handler: Callable, components: dict[str, gr.components.Component]) -> Callable:

@@ -58,10 +58,12 @@
     box.value = String(value);
   }
 
-  // while typing: only "too large" (the real input event then carries the fixed value to Gradio)
+  // while typing: a half-typed number ("1e", "-") is kept from Gradio, which would send it as nothing; "too large"
+  // is fixed at once (the real input event then carries the fixed value to Gradio)
   document.addEventListener("input", (e) => {
     const box = e.target;
     if (!guarded(box) || e.isTrusted === false) return;
+    if (box.value === "") { e.stopImmediatePropagation(); return; }
     const v = Number(box.value), min = Number(box.min), max = Number(box.max);
     if (box.value !== "" && Number.isFinite(v) && v > max && min >= 0) set(box, max, `the most is ${max}`);
   }, true);
