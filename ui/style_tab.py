@@ -6,11 +6,12 @@ from pathlib import Path
 import gradio as gr
 import plotly.graph_objects as go
 import torch
+from PIL import Image
 
 from genmodels import checks, style
 from genmodels.imaging import open_picture
 
-from .common import shows_errors, uploaded_image
+from .common import QUIET, shows_errors, uploaded_image
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
 CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]
@@ -19,6 +20,7 @@ ON_GPU = torch.cuda.is_available()
 MAX_SIZE = 1024 if ON_GPU else 512        # a 512 px run on a 2-core CPU already takes minutes
 DEFAULT_SIZE = 512 if ON_GPU else 256
 PREVIEW_SECONDS = 0.5       # previews cost nothing measurable; more of them also means a quicker Stop
+BOX = 420                   # px: the result's and before/after's boxes
 TERM_COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#444444"}
 
 TEXT = """
@@ -48,20 +50,26 @@ def loss_figure(history: list[tuple[int, dict[str, float]]]) -> go.Figure:
             fig.add_trace(go.Scatter(x=steps, y=[max(h.get(term, 0.0), 1e-3) for _, h in history], name=term,
                                      mode="lines+markers", line=dict(color=TERM_COLOURS.get(term),
                                                                      dash="dot" if term == "total" else None)))
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="step (VGG passes)",
-                      yaxis_title="weighted loss", yaxis_type="log", legend=dict(orientation="h", y=1.12),
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="step (VGG passes)",
+                      yaxis_title="weighted loss", yaxis_type="log", legend=dict(orientation="h", x=0, y=-0.3),
                       uirevision="keep")
     return fig
+
+
+@shows_errors
+def check_pictures(content: str | None, painting: str | None) -> tuple[Image.Image, Image.Image]:
+    """The photo and the painting, opened (at most twice the largest output size), or the message why not."""
+    if content is None or painting is None:
+        raise gr.Error("Choose a photo and a painting first (upload them or click an example).")
+    return (open_picture(content, max_side=2 * MAX_SIZE, what="Photo"),
+            open_picture(painting, max_side=2 * MAX_SIZE, what="Painting"))
 
 
 @shows_errors
 def run(content: str | None, painting: str | None, strength: float, content_weight: float, smoothness: float,
         size: float, steps: float, optimizer: str, init: str, preserve_colors: bool):
     """Stream (current image, loss curves, status, before/after) while the optimisation runs."""
-    if content is None or painting is None:
-        raise gr.Error("Choose a photo and a painting first (upload them or click an example).")
-    photo = open_picture(content, max_side=2 * MAX_SIZE, what="Photo")
-    art = open_picture(painting, max_side=2 * MAX_SIZE, what="Painting")
+    photo, art = check_pictures(content, painting)
     frames = style.stylize(photo, art, size=size, steps=steps,
                            style_weight=10.0 ** checks.number(strength, "The style strength", -1, 3),
                            content_weight=content_weight, tv_weight=smoothness, optimizer=optimizer, init=init,
@@ -73,12 +81,25 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
         status = (f"**{'Done' if frame.final else 'Running'}**: step {frame.step} of {int(steps)} · "
                   f"{rate:.1f} steps/s · {frame.elapsed:.1f} s · {device_name()} · "
                   f"{frame.image.width}×{frame.image.height} px")
-        before_after = (photo.resize(frame.image.size), frame.image) if frame.final else gr.skip()
-        yield frame.image, loss_figure(history), status, before_after
+        pair = (photo.resize(frame.image.size), frame.image)
+        yield frame.image, loss_figure(history), status, pair if frame.final else gr.skip(), pair
 
 
-def stopped() -> str:
-    return "**Stopped.** The last image shown is where it got to."
+def stopped(last: tuple | None) -> tuple[str, tuple | None]:
+    """Stop: the status says so and before/after shows where the run got to (the last image shown)."""
+    if last is None:
+        return "**Stopped** before the first image.", gr.skip()
+    return "**Stopped.** The last image shown is where it got to; before/after compares it with your photo.", last
+
+
+def ready(content: str | None, painting: str | None) -> None:
+    """Start's first step: refuse a missing or unreadable picture before the run begins."""
+    check_pictures(content, painting)
+
+
+def vet_upload(picture: str | None) -> None:
+    """Nothing to do here: the upload's own preprocess (ui.common.uploaded_image) refuses a file that is not a
+    picture, at upload time rather than at Start."""
 
 
 def build(demo: gr.Blocks) -> None:
@@ -86,17 +107,20 @@ def build(demo: gr.Blocks) -> None:
     with gr.Tab("Style transfer", id="style"):
         gr.Markdown(TEXT)
         with gr.Row():
-            with gr.Column():
+            with gr.Column(min_width=160):       # narrow enough that photo and painting sit side by side on a phone
                 # image_mode=None: Gradio hands over the file as uploaded; genmodels.imaging.open_picture decodes it (a large
                 # JPEG at reduced size) and gives the message for a file it cannot use
                 content = uploaded_image(str(EXAMPLES / CONTENT_EXAMPLES[0]), type="filepath", image_mode=None,
                                          sources=["upload", "webcam", "clipboard"], label="Photo", height=260)
                 gr.Examples([[str(EXAMPLES / f)] for f in CONTENT_EXAMPLES], content, label="Example photos")
-            with gr.Column():
+            with gr.Column(min_width=160):
                 painting = uploaded_image(str(EXAMPLES / STYLE_EXAMPLES[0]), type="filepath", image_mode=None,
                                           sources=["upload", "clipboard"], label="Painting (the style)", height=260)
                 gr.Examples([[str(EXAMPLES / f)] for f in STYLE_EXAMPLES], painting, label="Example styles")
-            with gr.Column():
+            with gr.Column(min_width=300):
+                with gr.Row():
+                    start = gr.Button("Start", variant="primary")
+                    stop = gr.Button("Stop", variant="stop")
                 strength = gr.Slider(-1, 3, value=1, step=0.1, label="Style strength: log₁₀ of the style weight")
                 content_weight = gr.Slider(0, 10, value=1, step=0.1, label="Content weight")
                 smoothness = gr.Slider(0, 100, value=10, step=1, label="Smoothness (total-variation weight)")
@@ -107,20 +131,24 @@ def build(demo: gr.Blocks) -> None:
                     init = gr.Radio([("the photo", "content"), ("noise", "noise")], value="content",
                                     label="Start from")
                 preserve = gr.Checkbox(False, label="Keep the photo's colours")
-                with gr.Row():
-                    start = gr.Button("Start", variant="primary")
-                    stop = gr.Button("Stop", variant="stop")
+        last = gr.State()            # the last (photo, result) pair shown, for before/after after a Stop
         status = gr.Markdown(f"Runs on {device_name()}.")
         with gr.Row():
-            live = gr.Image(label="Result (updates while it runs)", format="png", interactive=False, height=420,
-                            buttons=["download", "fullscreen"])
-            with gr.Column():
-                curves = gr.Plot(label="Loss per term (drawn once a run starts)")
-                gr.Markdown(LOSS_TEXT)
-        compare = gr.ImageSlider(label="Before / after (drag the handle)", type="pil", height=420,
-                                 interactive=False)
+            # the result and before/after side by side, both scaled to fit their box (CSS in app.py): one size
+            live = gr.Image(label="Result (updates while it runs)", format="png", interactive=False, height=BOX,
+                            buttons=["download", "fullscreen"], elem_classes="fit-box", min_width=300)
+            compare = gr.ImageSlider(label="Before / after (drag the handle)", type="pil", height=BOX,
+                                     max_height=BOX, interactive=False, elem_classes="fit-box", min_width=300)
+        with gr.Row():
+            curves = gr.Plot(label="Loss per term (drawn once a run starts)", min_width=300)
+            gr.Markdown(LOSS_TEXT, min_width=300)
 
     inputs = [content, painting, strength, content_weight, smoothness, size, steps, optimizer, init, preserve]
-    job = start.click(run, inputs, [live, curves, status, compare], api_name="stylize", concurrency_limit=1,
-                      concurrency_id="style")
-    stop.click(stopped, None, status, cancels=[job], queue=False, api_visibility="undocumented")
+    # the pictures are checked first, on their own: a missing or unreadable one is one message, not an Error
+    # badge on each of the run's four outputs
+    job = start.click(run, inputs, [live, curves, status, compare, last], api_name="stylize", concurrency_limit=1,
+                      concurrency_id="style", show_progress="hidden")
+    stop.click(stopped, last, [status, compare], cancels=[job], queue=False, api_visibility="undocumented")
+    for picture in (content, painting):
+        # a file that is not a picture: its message at once, and the box emptied (not a broken-image icon)
+        picture.upload(vet_upload, picture, None, **QUIET).failure(None, None, picture, js="() => null")
