@@ -63,3 +63,21 @@ def test_uploads_reach_the_engine_as_uploaded_and_junk_names_the_input(tmp_path,
     with pytest.raises(gr.Error) as later:
         photo_input.preprocess(ImageData(path=str(junk), orig_name="junk.jpg"))
     assert later.value.visible
+
+
+def test_every_frame_keeps_the_pair_that_stop_shows_as_before_after(tmp_path):
+    """Stop cancels the run before its final frame, so each frame also stores (photo, image) for before/after."""
+    from ui import style_tab
+
+    photo((80, 60)).save(tmp_path / "c.png")
+    stripes((64, 64)).save(tmp_path / "s.png")
+    frames = list(style_tab.run(str(tmp_path / "c.png"), str(tmp_path / "s.png"), 1.0, 1.0, 10.0, 64, 12, "lbfgs",
+                                "content", False))
+    first_image, *_, first_pair = frames[0]
+    before, after = first_pair
+    assert after is first_image and before.size == after.size == (64, 48)
+    status, shown = style_tab.stopped(first_pair)
+    assert "Stopped" in status and shown == first_pair
+    status, shown = style_tab.stopped(None)
+    assert "before the first image" in status and shown is not None   # gr.skip(): before/after left as it is
+

@@ -85,16 +85,14 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
         yield frame.image, loss_figure(history), status, pair if frame.final else gr.skip(), pair
 
 
+STARTING = "**Starting…** (if another visitor's run is going, this one waits for it)"
+
+
 def stopped(last: tuple | None) -> tuple[str, tuple | None]:
     """Stop: the status says so and before/after shows where the run got to (the last image shown)."""
     if last is None:
         return "**Stopped** before the first image.", gr.skip()
     return "**Stopped.** The last image shown is where it got to; before/after compares it with your photo.", last
-
-
-def ready(content: str | None, painting: str | None) -> None:
-    """Start's first step: refuse a missing or unreadable picture before the run begins."""
-    check_pictures(content, painting)
 
 
 def vet_upload(picture: str | None) -> None:
@@ -144,8 +142,9 @@ def build(demo: gr.Blocks) -> None:
             gr.Markdown(LOSS_TEXT, min_width=300)
 
     inputs = [content, painting, strength, content_weight, smoothness, size, steps, optimizer, init, preserve]
-    # the pictures are checked first, on their own: a missing or unreadable one is one message, not an Error
-    # badge on each of the run's four outputs
+    # no progress overlay on the outputs: the status line tells how the run goes, and a refused input is one message,
+    # not an Error badge on each of the four outputs
+    start.click(None, None, status, js=f"() => {STARTING!r}")
     job = start.click(run, inputs, [live, curves, status, compare, last], api_name="stylize", concurrency_limit=1,
                       concurrency_id="style", show_progress="hidden")
     stop.click(stopped, last, [status, compare], cancels=[job], queue=False, api_visibility="undocumented")
