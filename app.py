@@ -16,6 +16,7 @@ from ui.common import log_rejections, page_script  # noqa: E402
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
+.label-above .image-container { padding-top: 2.3em; }
 .fit-box img { width: 100%; height: 100%; object-fit: contain; }
 @media (max-width: 480px) {   /* a phone: tab names wrap onto two lines so all five fit, none behind "•••" */
   .tab-wrapper button { white-space: normal; max-width: 6.5em; line-height: 1.15; font-size: var(--text-sm);

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 MAX_PIXELS = 120_000_000   # larger pictures are refused before they are decoded (10,000×10,000 is fine)
 WORK_SIZE = 512            # drawings and photos are reduced to this before MNIST-style processing
@@ -87,19 +87,39 @@ def grid_pil(images: torch.Tensor, nrow: int, scale: int = 3, padding: int = 0, 
 
 
 def sample_grid(images: torch.Tensor, scores: torch.Tensor | None = None, width: int = 560) -> Image.Image:
-    """N×1×28×28 samples as a square-ish grid about `width` px wide; with scores in [0,1], a bar under each cell
-    (length and colour: red 0 → green 1), e.g. the discriminator's realness."""
+    """N×1×28×28 samples as a square-ish grid about `width` px wide; with scores in [0,1], a band under each cell
+    with a bar (length and colour: red 0 → green 1) and the score written beside it, e.g. the discriminator's
+    realness."""
     nrow = math.ceil(math.sqrt(len(images)))
     scale = max(2, min(12, width // (nrow * 30)))
-    img = grid_pil(images, nrow=nrow, scale=scale, padding=2, pad_value=1.0).convert("RGB")
-    if scores is not None:
-        draw = ImageDraw.Draw(img)
-        cell = (28 + 2) * scale
-        for i, s in enumerate(scores.tolist()):
-            x0, y0 = (i % nrow) * cell + 2 * scale, (i // nrow) * cell + 2 * scale + 28 * scale - 3 * scale
-            colour = (int(255 * (1 - s)), int(200 * s), 40)
-            draw.rectangle([x0, y0, x0 + max(1, int(s * 28 * scale)) - 1, y0 + 3 * scale - 1], fill=colour)
+    if scores is None:
+        return grid_pil(images, nrow=nrow, scale=scale, padding=2, pad_value=1.0).convert("RGB")
+    side, pad = 28 * scale, 2 * scale
+    band = max(14, 7 * scale)                                   # the bar and its number
+    cell_w, cell_h = side + pad, side + band + pad
+    rows = math.ceil(len(images) / nrow)
+    img = Image.new("RGB", (nrow * cell_w + pad, rows * cell_h + pad), "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=band - 4)
+    for i, (digit, s) in enumerate(zip(images, scores.tolist())):
+        x0, y0 = pad + (i % nrow) * cell_w, pad + (i // nrow) * cell_h
+        img.paste(to_pil(digit[0], scale=scale).convert("RGB"), (x0, y0))
+        label = f"{s:.2f}"
+        text_w = draw.textlength(label, font=font)
+        bar_w = side - int(text_w) - 4
+        top, bottom = y0 + side + 3, y0 + side + band - 3
+        draw.rectangle([x0, top, x0 + bar_w, bottom], fill=(225, 225, 225))
+        draw.rectangle([x0, top, x0 + max(1, int(s * bar_w)), bottom],
+                       fill=(int(220 * (1 - s)), int(170 * s), 40))
+        draw.text((x0 + side, y0 + side + band / 2), label, fill="black", font=font, anchor="rm")
     return img
+
+
+def strip_columns(n: int, most: int = 6) -> int:
+    """Images per row for a strip of n frames: rows of at most `most`, as even as possible (a phone-wide strip of
+    one row would be too thin to see)."""
+    rows = math.ceil(n / most)
+    return math.ceil(n / rows)
 
 
 def from_uint8(arr: np.ndarray) -> torch.Tensor:

@@ -23,6 +23,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 DATASET_CHOICES = [(info.title, key) for key, info in DATASETS.items()]
 FIRST_DATASET = DATASET_CHOICES[0][1]
 QUIET = dict(show_progress="hidden", api_visibility="undocumented")   # internal UI events: no overlay, no API docs
+LABEL_ABOVE = ["pixelated", "label-above"]     # a pixel-art image that starts below its label (CSS in app.py)
+MODEBAR_REMOVE = ["lasso2d", "select2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]   # plotly's toolbar, trimmed
 LIVE = dict(trigger_mode="always_last", concurrency_limit=None)   # events that follow a control as it moves
 
 

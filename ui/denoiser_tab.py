@@ -14,8 +14,8 @@ from genmodels.data import DATASETS, canonical_dataset, first_per_class, load_sa
 from genmodels.denoiser import compare_denoising
 from genmodels.imaging import Picture, mnistify, open_picture, to_pil
 
-from .common import (DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, by_component, digit_sketchpad, random_seed,
-                     shows_errors, uploaded_image)
+from .common import (DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, QUIET, by_component, digit_sketchpad,
+                     random_seed, shows_errors, uploaded_image)
 
 KIND_CHOICES = [(title, kind) for kind, title in noise.KIND_TITLES.items()]
 SCALE = 8                   # 28 px → 224 px, nearest-neighbour
@@ -34,6 +34,12 @@ and SSIM (1 is identical).
 
 Now set *Model trained on* to the other dataset: an autoencoder restores only the kind of image it has learnt.
 """
+UPLOAD_TEXT = """
+These models know only **28×28 grey digits or garments, light on black**. Your picture is made into one: greyed,
+inverted if its background is light, cropped to its shape, shrunk to 20×20 and centred. *Clean* below is exactly
+what the model is given. A dark, simple shape on a plain background works; a photo of a scene becomes a blob, which
+is the lesson: an autoencoder restores only the kind of image it has learnt.
+"""
 SR_TEXT = """
 **Super-resolution**: the same idea run the other way. The image is shrunk by averaging 2×2 (or 4×4) pixel blocks,
 then an autoencoder trained on such pairs draws it back at full size. Bicubic interpolation, which knows nothing
@@ -48,7 +54,7 @@ def source_image(dataset: str, index: float, image: Picture | None) -> tuple[tor
     """The clean 1×1×28×28 image to work on: your picture (made MNIST-like) if there is one, else the
     shipped test image at `index`; and a name for it."""
     if image is not None:
-        return mnistify(image, what=UPLOAD_NAME), "your image"
+        return mnistify(image, what=UPLOAD_NAME), "your image as the models see it (28×28)"
     return sample_image(dataset, index)
 
 
@@ -66,8 +72,8 @@ def denoise(dataset: str, index: float, image, kind: str, level: float, seed: fl
     r = compare_denoising(clean, model, kind, level, seed)
     titles = {**DENOISE_TITLES, "clean": f"Clean: {name}"}
     out = {k: _scored_image(titles[k], r[k], reference=k == "clean") for k in titles}
-    rows = {"noisy": "Noisy input", "median": "3×3 median filter",
-            "denoised": f"Denoised ({DATASETS[canonical_dataset(model_dataset)].title} autoencoder)"}
+    rows = {"noisy": "Noisy input", "median": "Median 3×3",
+            "denoised": f"Autoencoder ({DATASETS[canonical_dataset(model_dataset)].title})"}
     out["scores"] = [[rows[k], round(r[k][1], 2), round(r[k][2], 3)] for k in ("noisy", "denoised", "median")]
     gain, vs_median = r["denoised"][1] - r["noisy"][1], r["denoised"][1] - r["median"][1]
     out["summary"] = (f"The autoencoder gains **{gain:+.1f} dB** over the noisy input and **{vs_median:+.1f} dB** "
@@ -145,7 +151,7 @@ def build(demo: gr.Blocks) -> None:
                     index = gr.Slider(0, len(load_sample(FIRST_DATASET)[0]) - 1, value=0, step=1,
                                       label="Test image (one of the 500 shipped)")
                     random_btn = gr.Button("Random test image")
-                    gallery = gr.Gallery(columns=4, height=220, allow_preview=False, label="Or pick one",
+                    gallery = gr.Gallery(columns=3, height=220, allow_preview=False, label="Or pick one",
                                          elem_classes="pixelated")
                 with gr.Tab("Draw"):
                     sketch = digit_sketchpad("Draw a digit or a garment")
@@ -155,26 +161,28 @@ def build(demo: gr.Blocks) -> None:
                     # and is shown once; shrink_upload then reduces it once
                     image = uploaded_image(type="pil", sources=["upload", "clipboard"], height=220, image_mode=None,
                                            label=UPLOAD_LABEL)
+                    gr.Markdown(UPLOAD_TEXT)
             with gr.Column(scale=3):
-                with gr.Row():
-                    kind = gr.Dropdown(KIND_CHOICES, value="gaussian", label="Noise")
-                    model_dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Model trained on")
+                with gr.Row():                        # each a full line on a phone: no truncated choice
+                    kind = gr.Dropdown(KIND_CHOICES, value="gaussian", label="Noise", min_width=240)
+                    model_dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Model trained on",
+                                             min_width=240)
                 with gr.Row():
                     level = gr.Slider(0, noise.LEVEL_MAX["gaussian"], value=0.5, step=0.01, label="Noise level")
                     seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Noise seed")
                     new_noise = gr.Button("New noise", scale=0)
                 summary = gr.Markdown()
-                scores = gr.Dataframe(headers=["Image", "PSNR (dB)", "SSIM"], label="Against the clean image",
-                                      interactive=False)
+                scores = gr.Dataframe(headers=["Image", "PSNR dB", "SSIM"], label="Against the clean image",
+                                      interactive=False, wrap=True)
         with gr.Row():
-            denoised = {k: gr.Image(label=t, format="png", interactive=False, elem_classes="pixelated", height=260,
-                                    buttons=[]) for k, t in DENOISE_LABELS.items()}
+            denoised = {k: gr.Image(label=t, format="png", interactive=False, elem_classes=LABEL_ABOVE, height=290,
+                                    buttons=[], min_width=150) for k, t in DENOISE_LABELS.items()}   # 2×2 on a phone
         gr.Markdown(SR_TEXT)
         with gr.Row():
             factor = gr.Radio([("×2 (14×14 → 28×28)", 2), ("×4 (7×7 → 28×28)", 4)], value=2, label="Upscaling")
         with gr.Row():
-            upscaled = {k: gr.Image(label=t, format="png", interactive=False, elem_classes="pixelated", height=260,
-                                    buttons=[]) for k, t in SR_TITLES.items()}
+            upscaled = {k: gr.Image(label=t, format="png", interactive=False, elem_classes=LABEL_ABOVE, height=290,
+                                    buttons=[], min_width=150) for k, t in SR_TITLES.items()}
 
     source = [dataset, index, image]
     denoise_inputs = [*source, kind, level, seed, model_dataset]

@@ -12,9 +12,9 @@ import genmodels
 from genmodels import checks
 from genmodels.checks import MAX_SEED
 from genmodels.gan import DEFAULT_KEEP, MAX_GRID, MAX_TRUNCATION, MIN_KEEP, WALK_STEPS, resumed_after, slerp
-from genmodels.imaging import grid_pil, sample_grid
+from genmodels.imaging import grid_pil, sample_grid, strip_columns
 
-from .common import DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, random_seed, shows_errors
+from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, MODEBAR_REMOVE, QUIET, random_seed, shows_errors
 
 TIMELINE_SAMPLES = 2000          # train.gan's EVAL_SAMPLES
 
@@ -54,7 +54,8 @@ def generate_view(dataset: str, seed: float, count: float, truncation: float, ke
         return sample_grid(images), ""
     scores = gan.realness(images)
     worst = int(scores.argmin())
-    text = (f"Discriminator's realness (bar under each image): mean **{scores.mean():.2f}**, lowest "
+    text = (f"Discriminator's realness (the bar and number under each image: 0 = sure it is fake, 1 = sure it is "
+            f"real): mean **{scores.mean():.2f}**, lowest "
             f"{scores[worst]:.2f} (image {worst + 1}). After training it stays near 0.5: it can no longer tell "
             "most fakes from real digits, which is what the generator was trained for. Move the filter to 1 to see "
             "the draws it would have rejected come back.")
@@ -66,7 +67,7 @@ def interpolate(dataset: str, seed_a: float, seed_b: float, steps: float, trunca
     """Decode a spherical walk from seed A's noise to seed B's: the generator's output changes smoothly."""
     gan = genmodels.load_model("gan", dataset)
     path = slerp(gan.latents(1, seed_a, truncation)[0], gan.latents(1, seed_b, truncation)[0], steps)
-    return grid_pil(gan.generate(path), nrow=len(path), scale=4, padding=2)
+    return grid_pil(gan.generate(path), nrow=strip_columns(len(path)), scale=4, padding=2)
 
 
 @functools.lru_cache(maxsize=None)
@@ -90,14 +91,16 @@ def timeline_view(dataset: str, epoch: float):
                       ("d_real", "D(real): mean output"), ("d_fake", "D(fake): mean output")):
         fig.add_trace(go.Scatter(x=c["step"], y=c[key], name=name, mode="lines",
                                  yaxis="y2" if key.startswith("d_r") or key == "d_fake" else "y"))
-    for e in resumed_after(meta):
+    for e in resumed_after(meta):          # the note on two short lines: at phone width it ends before the next
         fig.add_vline(x=meta["timeline"][e - 1]["step"], line_dash="dot", line_color="grey",
-                      annotation_text=f"resumed after epoch {e}", annotation_position="bottom right")
+                      annotation_text=f"resumed after<br>epoch {e}", annotation_position="bottom right")
     fig.add_vline(x=info["step"], line_dash="dash", line_color="black")
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=60, b=10), xaxis_title="training step",
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10),
+                      xaxis=dict(title="training step", range=[0, c["step"][-1]]),   # not widened by the notes
                       yaxis=dict(title="loss"), yaxis2=dict(title="D output", overlaying="y", side="right",
-                                                             range=[0, 1]),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom"), uirevision="keep")   # below the label
+                                                            range=[0, 1]),
+                      legend=dict(orientation="h", x=0, y=-0.22, yanchor="top"), uirevision="keep",
+                      modebar=dict(remove=MODEBAR_REMOVE))
     text = (f"**Epoch {epoch} of {epochs}** (step {info['step']}, {info['minutes']:.0f} min of training"
             f"): classifier FID {info['fid']:.1f} (how far the samples' features are from real images'; lower is "
             f"better), rarest class {100 * min(info['class_shares']):.0f}% of samples (10% would be even), measured "
@@ -127,20 +130,20 @@ def build(demo: gr.Blocks) -> None:
                 critic = gr.Checkbox(False, label="Show what the discriminator thinks")
                 critic_text = gr.Markdown()
             with gr.Column(scale=3):
-                grid = gr.Image(label="Samples", format="png", interactive=False, height=560,
-                                elem_classes="pixelated", buttons=["download", "fullscreen"])
+                grid = gr.Image(label="Samples", format="png", interactive=False, elem_classes=LABEL_ABOVE,
+                                buttons=["download", "fullscreen"])
         gr.Markdown("**Walk between two seeds**: the generator maps nearby noise to similar images.")
         with gr.Row():
             seed_a = gr.Number(1, precision=0, minimum=0, maximum=MAX_SEED, label="Seed A")
             seed_b = gr.Number(2, precision=0, minimum=0, maximum=MAX_SEED, label="Seed B")
             walk_steps = gr.Slider(*WALK_STEPS, value=10, step=1, label="Steps")
-        strip = gr.Image(label="A → B", format="png", interactive=False, elem_classes="pixelated")
+        strip = gr.Image(label="A → B", format="png", interactive=False, elem_classes=LABEL_ABOVE)
         gr.Markdown("### Training timeline")
         with gr.Row():
             with gr.Column(scale=2, min_width=300):
                 epoch = gr.Slider(1, epochs, value=epochs, step=1, label="Epoch")
                 epoch_grid = gr.Image(label="Fixed noise after this epoch", format="png", interactive=False,
-                                      elem_classes="pixelated", height=300)
+                                      elem_classes=LABEL_ABOVE, height=330)
             with gr.Column(scale=3):
                 curves = gr.Plot(label="Losses (left axis) and the discriminator's outputs (right axis)")
                 epoch_text = gr.Markdown()

@@ -10,13 +10,13 @@ from plotly.colors import qualitative
 
 from genmodels import latent
 from genmodels.data import DATASETS, first_per_class
-from genmodels.imaging import grid_pil, mnistify, to_pil
+from genmodels.imaging import grid_pil, mnistify, strip_columns, to_pil
 from genmodels.latent import (DIGIT_SCALE, GRID_N, GRID_SCALE, WALK_STEPS, Encoding, LatentSpace, get_space,
                               slider_radius)
 from genmodels.registry import entry
 
-from .common import (DATASET_CHOICES, FIRST_DATASET, LIVE, QUIET, STATIC, by_component, digit_sketchpad,
-                     shows_errors)
+from .common import (DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, MODEBAR_REMOVE, QUIET, STATIC, by_component,
+                     digit_sketchpad, shows_errors)
 
 GALLERY_PER_CLASS = 4
 START = (0.0, 0.0)          # the sliders' first point
@@ -78,8 +78,9 @@ def _base_figure(space: LatentSpace) -> dict:
         layout = go.Layout(
             xaxis=dict(title="z1", range=[-r, r], zeroline=False),
             yaxis=dict(title="z2", range=[-r, r], scaleanchor="x", zeroline=False),
-            legend=dict(title="class (click to hide)", itemsizing="constant"),
-            margin=dict(l=40, r=10, t=40, b=40), height=560, dragmode="pan",
+            legend=dict(title="class (click to hide)", itemsizing="constant", orientation="h", x=0, y=-0.12,
+                        yanchor="top", entrywidth=0.33, entrywidthmode="fraction"),        # below the plot: the plot keeps the width, on a phone too
+            margin=dict(l=40, r=10, t=40, b=40), height=640, dragmode="pan", modebar=dict(remove=MODEBAR_REMOVE),
             title=dict(text=f"{len(mu):,} test images encoded (posterior means)", font=dict(size=14)),
         )
         _base_figures[space.dataset] = go.Figure(data=traces, layout=layout).to_dict()
@@ -198,7 +199,7 @@ def walk(dataset: str, a: Encoding | None, b: Encoding | None, steps: int, z1: f
     if a is None or b is None:
         return None, gr.skip(), None
     path, images = latent.decode_path(space.vae, a.mu, b.mu, steps)
-    strip = grid_pil(images, nrow=len(path), scale=3, padding=2)
+    strip = grid_pil(images, nrow=strip_columns(len(path)), scale=4, padding=2)
     state = {"z": path.numpy()}
     return strip, map_figure(space, (z1, z2), encoded, state), state
 
@@ -287,16 +288,19 @@ def build(demo: gr.Blocks) -> None:
                 info = gr.Markdown()
                 with gr.Row():
                     seen = gr.Image(label="What the encoder sees", height=220, interactive=False,
-                                    elem_classes="pixelated")
+                                    elem_classes=LABEL_ABOVE, min_width=140)
                     recon = gr.Image(label="Decoded from μ", height=220, interactive=False,
-                                     elem_classes="pixelated")
+                                     elem_classes=LABEL_ABOVE, min_width=140)
                 gr.Markdown("**Walk between two points**: encode one, *Set as A*; encode another, *Set as B*.")
-                with gr.Row():
-                    set_a, set_b = gr.Button("Set as A"), gr.Button("Set as B")
-                    thumb_a = gr.Image(label="A", height=100, interactive=False, elem_classes="pixelated")
-                    thumb_b = gr.Image(label="B", height=100, interactive=False, elem_classes="pixelated")
+                with gr.Row():                        # A and B side by side, on a phone too
+                    with gr.Column(min_width=140):
+                        set_a = gr.Button("Set as A")
+                        thumb_a = gr.Image(label="A", height=130, interactive=False, elem_classes=LABEL_ABOVE)
+                    with gr.Column(min_width=140):
+                        set_b = gr.Button("Set as B")
+                        thumb_b = gr.Image(label="B", height=130, interactive=False, elem_classes=LABEL_ABOVE)
                 steps = gr.Slider(*WALK_STEPS, value=10, step=1, label="Steps")
-        strip = gr.Image(label="The walk A → B, decoded", interactive=False, elem_classes="pixelated")
+        strip = gr.Image(label="The walk A → B, decoded", interactive=False, elem_classes=LABEL_ABOVE)
 
     point = [dataset, z1, z2]
     api_decode.click(decode, point, decoded, api_name="decode", concurrency_limit=None)

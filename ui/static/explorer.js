@@ -172,7 +172,7 @@
         box.dispatchEvent(new Event("input", { bubbles: true }));
         box.dispatchEvent(new Event("change", { bubbles: true }));
       }
-      state.outside = { text: `${name} = ${value} is outside the sliders' range (${-r} to ${r}): set to ${fixed}.`,
+      state.outside = { text: `${name}: the sliders go from ${-r} to ${r}; set to ${fixed}.`,
                         until: performance.now() + 5000 };
     }
     return fixed;
