@@ -18,14 +18,14 @@ def test_timeline_view_shows_the_epoch_and_the_resumes(dataset):
     assert ("earlier evaluation classifier" in text) == earlier_scorer
     resumes = resumed_after(meta)
     assert len(fig.layout.shapes) == 1 + len(resumes)                   # the epoch marker and one line per resume
-    assert [a.text for a in fig.layout.annotations] == [f"resumed after epoch {e}" for e in resumes]
+    assert [a.text for a in fig.layout.annotations] == [f"resumed after<br>epoch {e}" for e in resumes]
 
 
 def test_critic_view_and_interpolation():
     grid, text = gan_tab.generate_view("mnist", 5, 9, 1.0, 0.6, True)
     assert "realness" in text and grid.mode == "RGB"
     strip = gan_tab.interpolate("fashion", 1, 2, 7, 0.8)
-    assert strip.size[0] > 6 * strip.size[1]
+    assert strip.size == (4 * 120 + 8, 2 * 120 + 8)      # 7 frames in rows of 4 (strip_columns), 28 px ×4 + padding
     with pytest.raises(gr.Error, match="The seed must be a whole number"):
         gan_tab.interpolate("mnist", 1.5, 2, 7, 0.8)
     with pytest.raises(gr.Error, match="number of steps must be a whole number"):
@@ -60,3 +60,10 @@ def test_generate_endpoint_through_gradio_client(app_client):
     assert raw.shape == a.shape and not np.array_equal(raw, a)       # keep defaults to the filter; 1 turns it off
     with pytest.raises(Exception, match="keep|maximum value 1"):
         client.predict("mnist", 0, 4, 1.0, 5.0, api_name="/generate")
+
+
+def test_the_timeline_x_axis_ends_with_the_data():
+    """Plotly would widen the axis for the notes' text (to ~28k steps at phone width, where the data ends at 16k)."""
+    fig = gan_tab.timeline_view("mnist", 3)[1]
+    steps = genmodels.load_model("gan", "mnist").metadata["curves"]["step"]
+    assert list(fig.layout.xaxis.range) == [0, steps[-1]]

@@ -169,3 +169,22 @@ def test_unreadable_input_is_a_clear_message(tmp_path):
     truncated.write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
     with pytest.raises(ValueError, match="Image: could not read the file"):
         open_picture(str(truncated))
+
+
+def test_strips_wrap_into_even_rows_of_at_most_six():
+    from genmodels.imaging import strip_columns
+
+    assert [strip_columns(n) for n in (3, 6, 7, 10, 12, 16, 18)] == [3, 6, 4, 5, 6, 6, 6]
+
+
+def test_sample_grid_writes_each_score_under_its_image():
+    from genmodels.imaging import sample_grid
+
+    images = torch.zeros(4, 1, 28, 28)
+    plain = sample_grid(images)
+    scored = sample_grid(images, torch.tensor([0.0, 0.25, 0.5, 1.0]))
+    assert scored.width == plain.width and scored.height > plain.height      # a band for the bar and the number
+    band = np.asarray(scored.convert("L"))[:, :scored.width // 2]
+    assert (band < 100).sum() > (np.asarray(plain.convert("L"))[:, :plain.width // 2] < 100).sum()   # text drawn
+    bar = np.asarray(scored)                                                  # score 1: a green bar, 0: none
+    assert (bar[..., 1] > 150).any()
