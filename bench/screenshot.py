@@ -42,7 +42,6 @@ def main(url: str, out: Path) -> None:
 
         page.get_by_role("tab", name="Latent map").click()
         page.wait_for_timeout(2000)
-        page.get_by_role("button", name="Brush").first.click()
         canvas = page.locator("canvas").last
         b = canvas.bounding_box()
         cx, cy = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2

@@ -11,7 +11,7 @@ from PIL import Image
 from genmodels import checks, style
 from genmodels.imaging import open_picture
 
-from .common import QUIET, shows_errors, uploaded_image
+from .common import MODEBAR_REMOVE, QUIET, shows_errors, uploaded_image
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
 CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]
@@ -51,7 +51,7 @@ def loss_figure(history: list[tuple[int, dict[str, float]]]) -> go.Figure:
                                      mode="lines+markers", line=dict(color=TERM_COLOURS.get(term),
                                                                      dash="dot" if term == "total" else None)))
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="step (VGG passes)",
-                      yaxis_title="weighted loss", yaxis_type="log", legend=dict(orientation="h", x=0, y=-0.3),
+                      yaxis_title="weighted loss", yaxis_type="log", legend=dict(orientation="h", x=0, y=-0.3), modebar=dict(remove=MODEBAR_REMOVE),
                       uirevision="keep")
     return fig
 
@@ -104,10 +104,25 @@ def build(demo: gr.Blocks) -> None:
     """Lay out tab 5 inside `demo` and wire its events (nothing to draw on page load: a run starts on Start)."""
     with gr.Tab("Style transfer", id="style"):
         gr.Markdown(TEXT)
+        # Start and what it makes come first (on a phone too): the example photo and painting are already chosen;
+        # the pictures and settings to change follow
         with gr.Row():
-            with gr.Column(min_width=160):       # narrow enough that photo and painting sit side by side on a phone
-                # image_mode=None: Gradio hands over the file as uploaded; genmodels.imaging.open_picture decodes it (a large
-                # JPEG at reduced size) and gives the message for a file it cannot use
+            start = gr.Button("Start", variant="primary", min_width=120)
+            stop = gr.Button("Stop", variant="stop", min_width=120)
+        status = gr.Markdown(f"Runs on {device_name()}.")
+        last = gr.State()            # the last (photo, result) pair shown, for before/after after a Stop
+        with gr.Row():
+            # the result and before/after scaled to fit their boxes (CSS in app.py): one size, never cut
+            live = gr.Image(label="Result (updates while it runs)", format="png", interactive=False, height=BOX,
+                            buttons=["download", "fullscreen"], elem_classes="fit-box", min_width=300)
+            compare = gr.ImageSlider(label="Before / after (drag the handle)", type="pil", height=BOX,
+                                     max_height=BOX, interactive=False, elem_classes="fit-box", min_width=300)
+            curves = gr.Plot(label="Loss per term (drawn once a run starts)", min_width=300)
+        gr.Markdown("Change the photo, the painting or the settings, then **Start** again.")
+        with gr.Row():
+            with gr.Column(min_width=160):
+                # image_mode=None: Gradio hands over the file as uploaded; genmodels.imaging.open_picture decodes it
+                # (a large JPEG at reduced size) and gives the message for a file it cannot use
                 content = uploaded_image(str(EXAMPLES / CONTENT_EXAMPLES[0]), type="filepath", image_mode=None,
                                          sources=["upload", "webcam", "clipboard"], label="Photo", height=260)
                 gr.Examples([[str(EXAMPLES / f)] for f in CONTENT_EXAMPLES], content, label="Example photos")
@@ -116,9 +131,6 @@ def build(demo: gr.Blocks) -> None:
                                           sources=["upload", "clipboard"], label="Painting (the style)", height=260)
                 gr.Examples([[str(EXAMPLES / f)] for f in STYLE_EXAMPLES], painting, label="Example styles")
             with gr.Column(min_width=300):
-                with gr.Row():
-                    start = gr.Button("Start", variant="primary")
-                    stop = gr.Button("Stop", variant="stop")
                 strength = gr.Slider(-1, 3, value=1, step=0.1, label="Style strength: log₁₀ of the style weight")
                 content_weight = gr.Slider(0, 10, value=1, step=0.1, label="Content weight")
                 smoothness = gr.Slider(0, 100, value=10, step=1, label="Smoothness (total-variation weight)")
@@ -129,17 +141,7 @@ def build(demo: gr.Blocks) -> None:
                     init = gr.Radio([("the photo", "content"), ("noise", "noise")], value="content",
                                     label="Start from")
                 preserve = gr.Checkbox(False, label="Keep the photo's colours")
-        last = gr.State()            # the last (photo, result) pair shown, for before/after after a Stop
-        status = gr.Markdown(f"Runs on {device_name()}.")
-        with gr.Row():
-            # the result and before/after side by side, both scaled to fit their box (CSS in app.py): one size
-            live = gr.Image(label="Result (updates while it runs)", format="png", interactive=False, height=BOX,
-                            buttons=["download", "fullscreen"], elem_classes="fit-box", min_width=300)
-            compare = gr.ImageSlider(label="Before / after (drag the handle)", type="pil", height=BOX,
-                                     max_height=BOX, interactive=False, elem_classes="fit-box", min_width=300)
-        with gr.Row():
-            curves = gr.Plot(label="Loss per term (drawn once a run starts)", min_width=300)
-            gr.Markdown(LOSS_TEXT, min_width=300)
+        gr.Markdown(LOSS_TEXT)
 
     inputs = [content, painting, strength, content_weight, smoothness, size, steps, optimizer, init, preserve]
     # no progress overlay on the outputs: the status line tells how the run goes, and a refused input is one message,

@@ -26,12 +26,13 @@
   // box would send it twice, on change and on blur). Too large is fixed as it is typed when the range starts at 0
   // or above (more digits only make it larger: "How many" 10000 says so at once); too small, empty or a fraction
   // waits until the box is left or Enter is pressed, since "1" is on the way to "128". The server checks the same
-  // ranges for API callers (genmodels/checks.py). Boxes inside an .own-range block handle this themselves.
+  // ranges for API callers (genmodels/checks.py). Boxes inside an .own-range block (tab 1's sliders) handle their
+  // range themselves; an empty box is put back here for them too.
   const lastGood = new WeakMap();
 
   function guarded(target) {
     return target instanceof HTMLInputElement && target.type === "number" && target.max !== "" &&
-      target.min !== "" && !target.closest(".own-range");
+      target.min !== "";
   }
 
   function labelOf(box) {
@@ -65,7 +66,7 @@
     if (!guarded(box) || e.isTrusted === false) return;
     if (box.value === "") { e.stopImmediatePropagation(); return; }
     const v = Number(box.value), min = Number(box.min), max = Number(box.max);
-    if (box.value !== "" && Number.isFinite(v) && v > max && min >= 0) set(box, max, `the most is ${max}`);
+    if (Number.isFinite(v) && v > max && min >= 0 && !box.closest(".own-range")) set(box, max, `the most is ${max}`);
   }, true);
 
   // on leaving the box or Enter: everything else
@@ -80,6 +81,9 @@
     if (raw === "" || !Number.isFinite(v)) {
       const back = lastGood.get(box) || box.min;
       set(box, back, `that is not a number (${min} to ${max})`);
+    } else if (box.closest(".own-range")) {
+      lastGood.set(box, raw);
+      return;
     } else if (v < min) {
       set(box, min, `${raw} is less than ${min}`);
     } else if (v > max) {
