@@ -110,9 +110,8 @@ def denoising(v: Visit) -> None:
     v.screenshot("denoising-test-image")
     v.page.get_by_role("tab", name="Your image").click()
     v.page.wait_for_timeout(500)
-    uploads = [u for u in v.page.locator("input[type=file]").all()]
-    next(u for u in uploads if u.evaluate("e => !!e.closest('.block') && e.closest('.block').offsetParent !== null")
-         ).set_input_files(str(PHOTO))
+    shown = "e => e.closest('.block') !== null && e.closest('.block').offsetParent !== null"
+    next(u for u in v.page.locator("input[type=file]").all() if u.evaluate(shown)).set_input_files(str(PHOTO))
     v.seen("Denoising: a cat photo uploaded", 5000)
     v.screenshot("denoising")
 
@@ -128,8 +127,7 @@ def gan(v: Visit) -> None:
 
 def style_transfer(v: Visit, junk: Path) -> None:
     v.tab("Style transfer")
-    v.page.locator("input[type=file]").nth(len(v.page.locator("input[type=file]").all()) - 2).set_input_files(
-        str(junk))
+    v.page.locator("input[type=file]").nth(-2).set_input_files(str(junk))     # the photo (then the painting)
     v.seen("Style transfer: bad input, a text file as the photo", 4000)
     v.page.get_by_text("Example photos").scroll_into_view_if_needed()
     v.page.locator(".gallery-item:visible, button.gallery:visible").first.click()   # the cat, from the examples

@@ -21,6 +21,7 @@ MAX_SIZE = 1024 if ON_GPU else 512        # a 512 px run on a 2-core CPU already
 DEFAULT_SIZE = 512 if ON_GPU else 256
 PREVIEW_SECONDS = 0.5       # previews cost nothing measurable; more of them also means a quicker Stop
 BOX = 420                   # px: the result's and before/after's boxes
+STARTING = "**Starting…** (if another visitor's run is going, this one waits for it)"
 TERM_COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#444444"}
 
 TEXT = """
@@ -51,12 +52,11 @@ def loss_figure(history: list[tuple[int, dict[str, float]]]) -> go.Figure:
                                      mode="lines+markers", line=dict(color=TERM_COLOURS.get(term),
                                                                      dash="dot" if term == "total" else None)))
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="step (VGG passes)",
-                      yaxis_title="weighted loss", yaxis_type="log", legend=dict(orientation="h", x=0, y=-0.3), modebar=dict(remove=MODEBAR_REMOVE),
-                      uirevision="keep")
+                      yaxis_title="weighted loss", yaxis_type="log", legend=dict(orientation="h", x=0, y=-0.3),
+                      modebar=dict(remove=MODEBAR_REMOVE), uirevision="keep")
     return fig
 
 
-@shows_errors
 def check_pictures(content: str | None, painting: str | None) -> tuple[Image.Image, Image.Image]:
     """The photo and the painting, opened (at most twice the largest output size), or the message why not."""
     if content is None or painting is None:
@@ -83,9 +83,6 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
                   f"{frame.image.width}×{frame.image.height} px")
         pair = (photo.resize(frame.image.size), frame.image)
         yield frame.image, loss_figure(history), status, pair if frame.final else gr.skip(), pair
-
-
-STARTING = "**Starting…** (if another visitor's run is going, this one waits for it)"
 
 
 def stopped(last: tuple | None) -> tuple[str, tuple | None]:

@@ -78,8 +78,9 @@ def _base_figure(space: LatentSpace) -> dict:
         layout = go.Layout(
             xaxis=dict(title="z1", range=[-r, r], zeroline=False),
             yaxis=dict(title="z2", range=[-r, r], scaleanchor="x", zeroline=False),
+            # the legend below the plot: the plot keeps the width, on a phone too
             legend=dict(title="class (click to hide)", itemsizing="constant", orientation="h", x=0, y=-0.12,
-                        yanchor="top", entrywidth=0.33, entrywidthmode="fraction"),        # below the plot: the plot keeps the width, on a phone too
+                        yanchor="top", entrywidth=0.33, entrywidthmode="fraction"),
             margin=dict(l=40, r=10, t=40, b=40), height=640, dragmode="pan", modebar=dict(remove=MODEBAR_REMOVE),
             title=dict(text=f"{len(mu):,} test images encoded (posterior means)", font=dict(size=14)),
         )
