@@ -65,6 +65,28 @@ def test_uploads_reach_the_engine_as_uploaded_and_junk_names_the_input(tmp_path,
     assert later.value.visible
 
 
+@pytest.mark.parametrize("kind", ["pil", "filepath"])
+def test_a_jpeg_cut_short_fails_in_the_upload_once_not_in_each_handler(tmp_path, kind):
+    """Pillow opens a JPEG lazily: a truncated one would open fine and fail later in every event's handler (three
+    toasts in the denoising tab). The upload decodes it at once, so its message comes from the preprocess, once."""
+    import io
+
+    from gradio.components.image import ImageData
+
+    from ui.common import uploaded_image
+
+    whole = io.BytesIO()
+    photo((200, 150)).save(whole, "JPEG")
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2])
+    picture = uploaded_image(type=kind, image_mode=None, label="Your picture (anything)")
+    with pytest.raises(gr.Error, match="Your picture: could not read the file, it is damaged") as first:
+        picture.preprocess(ImageData(path=str(cut), orig_name="cut.jpg"))
+    with pytest.raises(gr.Error) as again:
+        picture.preprocess(ImageData(path=str(cut), orig_name="cut.jpg"))
+    assert (first.value.visible, again.value.visible) == (True, False)
+
+
 def test_every_frame_keeps_the_pair_that_stop_shows_as_before_after(tmp_path):
     """Stop cancels the run before its final frame, so each frame also stores (photo, image) for before/after."""
     from ui import style_tab

@@ -125,6 +125,18 @@ def digit_sketchpad(label: str) -> gr.Sketchpad:
 UPLOAD_ERROR_SECONDS = 10    # how long an upload's error toast stays up (Gradio's default)
 
 
+def decoded(picture: Image.Image | str | None) -> Image.Image | str | None:
+    """Decode now what Pillow opened lazily (a path: at reduced size where the format allows), so that a file cut
+    short fails in the upload's preprocess, which repeats its message once, not in each event's handler."""
+    if isinstance(picture, Image.Image):
+        picture.load()
+    elif isinstance(picture, str):
+        with Image.open(picture) as img:
+            img.draft(img.mode, (512, 512))
+            img.load()
+    return picture
+
+
 def uploaded_image(value=None, **kwargs) -> gr.Image:
     """gr.Image(value, **kwargs) for uploads: a file Pillow cannot open is genmodels.imaging's message naming the
     input (its label up to any parenthesis), not Gradio's component-processing error. Several events that read the
@@ -139,7 +151,7 @@ def uploaded_image(value=None, **kwargs) -> gr.Image:
 
     def preprocess(payload):
         try:
-            return gradio_preprocess(payload)
+            return decoded(gradio_preprocess(payload))
         except gr.Error:
             raise
         except (Image.DecompressionBombError, OSError, ValueError, SyntaxError) as err:
