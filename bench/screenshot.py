@@ -95,7 +95,9 @@ def main(url: str, out: Path) -> None:
         page.wait_for_timeout(20_000)
         page.screenshot(path=str(out / "style.png"), full_page=True)
         page.wait_for_timeout(1000)     # a click right after a full-page screenshot can miss while the view is restored
-        page.get_by_role("button", name="Stop").click()
+        stop = page.get_by_role("button", name="Stop")
+        stop.scroll_into_view_if_needed()
+        stop.click()
         t = time.time()
         page.wait_for_selector("strong:text-is('Stopped.')", timeout=10_000)
         print(f"style transfer: stopped, status updated after {time.time() - t:.1f} s")
