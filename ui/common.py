@@ -37,25 +37,30 @@ if not log.handlers:                                     # one line per rejected
     log.propagate = False
 
 
+def _catching(fn: Callable, errors: tuple[type[Exception], ...], handle: Callable) -> Callable:
+    """fn (a plain function or a generator, for streamed outputs) with `errors` raised as what handle(err) gives."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def stream(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except errors as err:
+                raise handle(err) from None
+        return stream
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except errors as err:
+            raise handle(err) from None
+    return call
+
+
 def shows_errors(handler: Callable) -> Callable:
     """A handler whose ValueError or WeightsError (the library's checks, a damaged weights file) is shown in the
     page as a gr.Error with the same message. Works for generators (streamed outputs) too."""
-    if inspect.isgeneratorfunction(handler):
-        @functools.wraps(handler)
-        def stream(*args, **kwargs):
-            try:
-                yield from handler(*args, **kwargs)
-            except (ValueError, WeightsError) as err:
-                raise as_message(err) from None
-        return stream
-
-    @functools.wraps(handler)
-    def call(*args, **kwargs):
-        try:
-            return handler(*args, **kwargs)
-        except (ValueError, WeightsError) as err:
-            raise as_message(err) from None
-    return call
+    return _catching(handler, (ValueError, WeightsError), as_message)
 
 
 def as_message(err: Exception) -> gr.Error:
@@ -70,34 +75,17 @@ def rejected(err: gr.Error, where: str) -> gr.Error:
     return err
 
 
-def _logging_rejections(fn: Callable, where: str) -> Callable:
-    if inspect.isgeneratorfunction(fn):
-        @functools.wraps(fn)
-        def stream(*args, **kwargs):
-            try:
-                yield from fn(*args, **kwargs)
-            except gr.Error as err:
-                raise rejected(err, where)
-        return stream
-
-    @functools.wraps(fn)
-    def call(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except gr.Error as err:
-            raise rejected(err, where)
-    return call
-
-
 def log_rejections(demo: gr.Blocks) -> None:
     """Every refused input, whether a handler's gr.Error or a component's own check (Gradio's "Value 700 is greater
     than maximum value 499."), logs one line; any other exception, a real problem, keeps its traceback."""
     for block in demo.blocks.values():
         if isinstance(block, gr.components.Component):
-            block.preprocess = _logging_rejections(block.preprocess, f"input {block.label or type(block).__name__}")
+            where = f"input {block.label or type(block).__name__}"
+            block.preprocess = _catching(block.preprocess, (gr.Error,), functools.partial(rejected, where=where))
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
-            block_fn.fn = _logging_rejections(block_fn.fn, f"/{block_fn.api_name or block_fn.name}")
+            where = f"/{block_fn.api_name or block_fn.name}"
+            block_fn.fn = _catching(block_fn.fn, (gr.Error,), functools.partial(rejected, where=where))
 
 
 def by_component(handler: Callable, components: dict[str, gr.components.Component]) -> Callable:
@@ -123,6 +111,7 @@ def digit_sketchpad(label: str) -> gr.Sketchpad:
 
 
 UPLOAD_ERROR_SECONDS = 10    # how long an upload's error toast stays up (Gradio's default)
+CHECK_SIDE = 512             # a path upload is decoded at about this size to check it (JPEG decodes scaled down)
 
 
 def decoded(picture: Image.Image | str | None) -> Image.Image | str | None:
@@ -132,7 +121,7 @@ def decoded(picture: Image.Image | str | None) -> Image.Image | str | None:
         picture.load()
     elif isinstance(picture, str):
         with Image.open(picture) as img:
-            img.draft(img.mode, (512, 512))
+            img.draft(img.mode, (CHECK_SIDE, CHECK_SIDE))
             img.load()
     return picture
 
