@@ -20,6 +20,7 @@ ON_GPU = torch.cuda.is_available()
 MAX_SIZE = 1024 if ON_GPU else 512        # a 512 px run on a 2-core CPU already takes minutes
 DEFAULT_SIZE = 512 if ON_GPU else 256
 PREVIEW_SECONDS = 0.5       # previews cost nothing measurable; more of them also means a quicker Stop
+SETTLE_MS = 1500            # after Stop: time for a frame already sent to arrive (previews come every 0.5 s)
 BOX = 420                   # px: the result's and before/after's boxes
 STARTING = "**Starting…** (if another visitor's run is going, this one waits for it)"
 TERM_COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#444444"}
@@ -146,7 +147,10 @@ def build(demo: gr.Blocks) -> None:
     start.click(None, None, status, js=f"() => {STARTING!r}")
     job = start.click(run, inputs, [live, curves, status, compare, last], api_name="stylize", concurrency_limit=1,
                       concurrency_id="style", show_progress="hidden")
-    stop.click(stopped, last, [status, compare], cancels=[job], queue=False, api_visibility="undocumented")
+    # the status is written again once a frame already on its way has landed (it would say "Running" again)
+    stop.click(stopped, last, [status, compare], cancels=[job], queue=False, api_visibility="undocumented").then(
+        None, js=f"() => new Promise((done) => setTimeout(done, {SETTLE_MS}))").then(
+        stopped, last, [status, compare], queue=False, **QUIET)
     for picture in (content, painting):
         # a file that is not a picture: its message at once, and the box emptied (not a broken-image icon)
         picture.upload(vet_upload, picture, None, **QUIET).failure(None, None, picture, js="() => null")
