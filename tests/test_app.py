@@ -74,7 +74,8 @@ def test_shows_errors_turns_library_errors_into_messages_and_keeps_gradio_ones()
 
 def draw_a_stroke(page) -> None:
     """Drag a vertical stroke down the middle of the visible sketchpad, as a visitor would, picking no tool."""
-    pad = next(c for c in page.locator(".digit-sketch canvas").all() if c.is_visible())
+    pad = page.locator(".digit-sketch canvas:visible").last
+    pad.wait_for(timeout=30_000)                 # a tab just opened: its canvas may not be shown yet
     box = pad.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
     page.mouse.move(x, y)
