@@ -61,7 +61,8 @@ class Visit:
 
     def draw_seven(self) -> None:
         """A '7' on the visible sketchpad, without picking a tool first."""
-        pad = next(c for c in self.page.locator(".digit-sketch canvas").all() if c.is_visible())
+        pad = self.page.locator(".digit-sketch canvas:visible").last
+        pad.wait_for(timeout=30_000)
         pad.scroll_into_view_if_needed()
         b = pad.bounding_box()
         cx, cy, r = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, min(b["width"], b["height"]) / 4
