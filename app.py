@@ -9,8 +9,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # no phoning home; 
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
+from ui import hosting  # noqa: E402  (first: under ZeroGPU `spaces` must come before anything starts CUDA)
+
 import gradio as gr  # noqa: E402
 
+import genmodels  # noqa: E402
+from genmodels import style  # noqa: E402
 from ui import denoiser_tab, gan_tab, style_tab, vae_tab  # noqa: E402
 from ui.common import log_rejections, page_script  # noqa: E402
 
@@ -28,6 +32,9 @@ TITLE = "genmodels: play with generative models"
 
 
 def build_app() -> gr.Blocks:
+    genmodels.use_device(hosting.MODEL_DEVICE)      # the small models: the GPU where there is one (not ZeroGPU's)
+    if hosting.ZERO_GPU:
+        style.load_vgg("cuda")      # ZeroGPU wants models placed on CUDA at start-up; it moves them to each GPU lent
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\nEvery tab is a small model you can poke at; each says what it shows and why.")
         with gr.Tabs():

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from .device import on_model_device
+
 
 @dataclass
 class ClassifierConfig:
@@ -31,6 +33,7 @@ class Classifier(nn.Module):
         )
         self.head = nn.Sequential(nn.Dropout(c.dropout), nn.Linear(c.features, num_classes))
 
+    @on_model_device
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Penultimate-layer features, N×features, for x: N×1×28×28 in [0,1]."""
         return self.body(x)
@@ -39,6 +42,7 @@ class Classifier(nn.Module):
         return self.head(self.body(x))
 
     @torch.no_grad()
+    @on_model_device
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
         return torch.softmax(self(x), dim=1)
 

@@ -1,6 +1,7 @@
 """Datasets: MNIST and Fashion-MNIST through torchvision, plus the small test sample the app ships."""
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +92,23 @@ def sample_image(dataset: str, index) -> tuple[torch.Tensor, str]:
     images, labels, indices = load_sample(key)
     i = checks.whole(index, "The image index", 0, len(images) - 1)
     return images[i:i + 1], f"test image #{int(indices[i])} ({DATASETS[key].classes[int(labels[i])]})"
+
+
+def write_sample_as_dataset(dataset: str, root: str | Path) -> Path:
+    """The shipped test sample written as a torchvision dataset root (the four IDX files, the sample standing in
+    for both the training and the test split), so that train/ scripts can be smoke-run where the dataset is not."""
+    info = DATASETS[canonical_dataset(dataset)]
+    images, labels, _ = load_sample(info.key)
+    raw = Path(root) / info.torchvision_name / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    pixels = (images[:, 0] * 255).round().to(torch.uint8)
+    for split in ("train", "t10k"):
+        # IDX: a magic number (unsigned bytes, number of dimensions), then each dimension's size, big-endian
+        with open(raw / f"{split}-images-idx3-ubyte", "wb") as f:
+            f.write(struct.pack(">IIII", 0x803, *pixels.shape) + pixels.numpy().tobytes())
+        with open(raw / f"{split}-labels-idx1-ubyte", "wb") as f:
+            f.write(struct.pack(">II", 0x801, len(labels)) + labels.to(torch.uint8).numpy().tobytes())
+    return Path(root)
 
 
 def first_per_class(labels: torch.Tensor, per_class: int) -> list[int]:

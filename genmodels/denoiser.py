@@ -10,6 +10,7 @@ from torch import nn
 
 from . import noise
 from .blocks import down_to_7x7, up_from_7x7
+from .device import on_model_device
 from .metrics import Scored, score_against
 
 
@@ -32,6 +33,7 @@ class Denoiser(nn.Module):
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 
+    @on_model_device
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: N×1×28×28 noisy image in [0,1] → N×1×28×28 restored image in [0,1]."""
         return torch.sigmoid(self.logits(x))

@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from . import checks
+from .device import on_model_device
 
 
 DEFAULT_KEEP = 0.6   # the app's discriminator filter: show the 60% of draws the discriminator finds most real
@@ -84,6 +85,7 @@ class GAN(nn.Module):
         return truncation * torch.randn(n, self.latent_dim, generator=gen)
 
     @torch.no_grad()
+    @on_model_device
     def generate(self, z: torch.Tensor) -> torch.Tensor:
         """z: N×latent_dim → N×1×28×28 images in [0,1]."""
         was_training = self.generator.training
@@ -107,6 +109,7 @@ class GAN(nn.Module):
         return images[most_real]
 
     @torch.no_grad()
+    @on_model_device
     def realness(self, images: torch.Tensor) -> torch.Tensor:
         """The discriminator's probability that each image (N×1×28×28 in [0,1]) is a real one."""
         was_training = self.discriminator.training

@@ -52,6 +52,37 @@ def open_picture(source: Picture, max_side: int = 2048, mode: str = "RGB", what:
     return img
 
 
+BORDER_STD = 12.0          # grey levels: an edge row or column this uniform (std across it) is a border
+BORDER_MAX = 0.2           # trim at most this fraction of the width (height) from each side
+
+
+def trim_borders(img: Image.Image, std: float = BORDER_STD, most: float = BORDER_MAX) -> Image.Image:
+    """The picture without uniform borders: rows and columns at each edge whose pixels hardly vary (a black
+    frame, a white scan margin, letterboxing) are cut off, at most `most` of each side. A painting's frame would
+    otherwise enter style transfer's Gram statistics and come back as dark edges and rectangles."""
+    a = np.asarray(img.convert("RGB"), dtype=np.float32)
+    h, w = a.shape[:2]
+    box = [0, 0, w, h]                                   # left, top, right, bottom
+    while True:                  # a frame inside a margin: the frame's rows are uniform once the margin is off
+        left, top, right, bottom = box
+        inner = a[top:bottom, left:right]
+        flat_rows = inner.std(axis=1).mean(axis=1) < std
+        flat_cols = inner.std(axis=0).mean(axis=1) < std
+        cut = [_leading(flat_cols), _leading(flat_rows), _leading(flat_cols[::-1]), _leading(flat_rows[::-1])]
+        limits = [int(w * most) - left, int(h * most) - top, right - int(w * (1 - most)),
+                  bottom - int(h * (1 - most))]
+        cut = [max(0, min(c, limit)) for c, limit in zip(cut, limits)]
+        if not any(cut):
+            break
+        box = [left + cut[0], top + cut[1], right - cut[2], bottom - cut[3]]
+    return img if box == [0, 0, w, h] else img.crop(tuple(box))
+
+
+def _leading(flags: np.ndarray) -> int:
+    """How many leading entries of a boolean array are True."""
+    return len(flags) if flags.all() else int(np.argmin(flags))
+
+
 def to_pil(x: torch.Tensor, scale: int = 1) -> Image.Image:
     """An image tensor in [0,1] (any device) as a PIL image, upscaled by `scale` with nearest-neighbour so each
     model pixel stays a crisp square: one channel (H×W, 1×H×W, 1×1×H×W) → 'L', three (3×H×W, 1×3×H×W) → 'RGB'."""

@@ -13,6 +13,7 @@ from . import checks, weights
 from .classifier import Classifier, ClassifierConfig
 from .data import DATASETS, canonical_dataset
 from .denoiser import Denoiser, DenoiserConfig
+from .device import default_device
 from .gan import GAN, GANConfig
 from .superres import SuperRes, SuperResConfig
 from .vae import VAE, VAEConfig, VAEDecoder
@@ -111,16 +112,18 @@ def build_model(kind: str, config: dict | None = None) -> nn.Module:
     return spec.model(spec.config(**(config or {})))
 
 
-_cache: dict[tuple[str, str], nn.Module] = {}
+_cache: dict[tuple[str, str, str], nn.Module] = {}
 
 
-def load_model(kind: str, dataset: str = "mnist", cached: bool = True) -> nn.Module:
-    """The shipped model of `kind` for `dataset`, in eval mode on the CPU (cached per process)."""
+def load_model(kind: str, dataset: str = "mnist", cached: bool = True, device: str | None = None) -> nn.Module:
+    """The shipped model of `kind` for `dataset`, in eval mode on `device` (default: the CPU, or what
+    genmodels.use_device chose), cached per process and device. Its methods take inputs on any device."""
     e = entry(kind, dataset)
-    key = (e.kind, e.dataset)
+    device = device or default_device()
+    key = (e.kind, e.dataset, device)
     if cached and key in _cache:
         return _cache[key]
-    tensors, metadata = load_weights(*key)
+    tensors, metadata = load_weights(e.kind, e.dataset)
     state, _ = split_extras(tensors)
     try:
         model = build_model(kind, metadata.get("config"))
@@ -129,7 +132,7 @@ def load_model(kind: str, dataset: str = "mnist", cached: bool = True) -> nn.Mod
         raise WeightsError(
             f"Weights file {e.path} does not fit the {kind} model ({err}). Rebuild it with: {e.train_command}"
         ) from err
-    model.eval().requires_grad_(False)
+    model.to(device).eval().requires_grad_(False)
     model.metadata = metadata
     if cached:
         _cache[key] = model

@@ -10,11 +10,14 @@ Loss, as in the classic algorithm (so results compare with it):
   on the 0..255 scale;
 - total = content_weight·content + style_weight·style + tv_weight·tv.
 
-`stylize(...)` is a generator: it yields a Frame about every `preview_seconds` and a final one.
+The engine, in the manner of pystiche: `Settings` (every option checked once), `StyleLoss` (the weighted terms for
+one content and one style image), `Objective` (one pyramid level's loss as the optimiser sees it, with named state:
+passes so far, the loss scale, the last and the best point), one function per optimiser (`lbfgs_stage`,
+`adam_stage`), and `stylize`, the pyramid loop that runs them level by level and streams Frames: one about every
+`preview_seconds` and a final one.
 """
 from __future__ import annotations
 
-import copy
 import functools
 import math
 import time
@@ -26,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from . import checks
+from . import checks, imaging
 from .imaging import Picture, open_picture, to_pil
 from .registry import load_model
 from .vgg16 import MEAN_RGB, VGG_LAYERS, VGG16Features
@@ -34,10 +37,11 @@ from .vgg16 import MEAN_RGB, VGG_LAYERS, VGG16Features
 CONTENT_LAYERS = ("conv4_2",)
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 FIRST_STEP = 0.05                 # L-BFGS's first step: the largest pixel change, in [0,1] units
-LOSS_CEILING = 1e6                # the largest loss the optimiser sees (see the closure in stylize)
+LOSS_CEILING = 1e6                # the largest loss the optimiser sees (see Objective)
 OPTIMIZERS, INITS = ("lbfgs", "adam"), ("content", "noise")
 PRECISIONS = {"auto": None, "float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
 MAX_SIZE, MAX_STEPS = 4096, 10_000
+MAX_LEVELS = 4                    # pyramid levels below the full size (each half the one above)
 
 
 # ---------------------------------------------------------------- images in and out
@@ -54,6 +58,15 @@ def to_tensor(img: Image.Image, wh: tuple[int, int]) -> torch.Tensor:
     return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)[None].contiguous()
 
 
+def resized(x: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
+    """x at height×width hw: antialiased when it shrinks, bicubic (clipped to [0,1]) when it grows."""
+    if tuple(x.shape[-2:]) == tuple(hw):
+        return x
+    if hw[0] < x.shape[-2]:
+        return F.interpolate(x, size=hw, mode="bilinear", antialias=True, align_corners=False)
+    return F.interpolate(x, size=hw, mode="bicubic", align_corners=False).clamp(0, 1)
+
+
 def keep_colours(stylized: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
     """The stylized image's luminance with the content's colour (YCbCr chroma): the style's strokes and
     texture, the photo's colours."""
@@ -63,24 +76,103 @@ def keep_colours(stylized: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
         return y, -0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b
 
     y, _, _ = ycbcr(stylized)
-    _, cb, cr = ycbcr(content)
+    _, cb, cr = ycbcr(resized(content, tuple(stylized.shape[-2:])))
     rgb = torch.stack([y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb], dim=1)
     return rgb.clamp(0, 1)
 
 
-# ---------------------------------------------------------------- the feature network
+# ---------------------------------------------------------------- the settings, checked once
 
-@functools.lru_cache(maxsize=4)
-def load_vgg(device: str = "cpu") -> VGG16Features:
-    """The shipped ImageNet VGG16 convolutions (conv1_1 … conv5_1), cached per device."""
-    vgg = load_model("vgg16", "imagenet")
-    return vgg if device == "cpu" else copy.deepcopy(vgg).to(device)
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def default_precision(device: str) -> str:
+    """bfloat16 where the hardware runs it fast (recent x86 CPUs, Ampere+ GPUs), else float32."""
+    if device.startswith("cuda"):
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    return "bfloat16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "float32"
 
 
 def check_layers(layers: Sequence[str], what: str) -> tuple[str, ...]:
     """One or more VGG layer names."""
     layers = tuple(layers) or ("(none given)",)
     return tuple(checks.one_of(n, f"{what} layer", tuple(VGG_LAYERS)) for n in layers)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option of a run, checked when it is made (ValueError with the message a user reads).
+
+    steps counts VGG forward/backward passes (L-BFGS's line search may take several per iteration); coarse_steps
+    of them are spent first on a pyramid of smaller images (coarse-to-fine), then the image is upsampled and
+    refined at `size`. coarse_steps is one number (all at half the size) or one per level, coarsest first: (40, 60)
+    spends 40 passes at a quarter of the size and 60 at half of it. multiscale: how many coarser layers the image is
+    optimised through (see Canvas; 0: the pixels themselves)."""
+    size: int = 256
+    steps: int = 300
+    content_layers: tuple[str, ...] = CONTENT_LAYERS
+    style_layers: tuple[str, ...] = STYLE_LAYERS
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 10.0
+    optimizer: str = "lbfgs"
+    init: str = "content"
+    lr: float | None = None
+    coarse_steps: int | tuple[int, ...] = 0
+    multiscale: int = 0
+    preserve_colors: bool = False
+    trim_borders: bool = False
+    device: str | None = None
+    precision: str = "auto"
+    preview_seconds: float = 1.0
+    max_seconds: float | None = None
+    seed: int = 0
+
+    def __post_init__(self):
+        put = functools.partial(object.__setattr__, self)
+        put("size", checks.whole(self.size, "The size", 16, MAX_SIZE))
+        put("steps", checks.whole(self.steps, "The number of steps", 1, MAX_STEPS))
+        put("content_layers", check_layers(self.content_layers, "content"))
+        put("style_layers", check_layers(self.style_layers, "style"))
+        for name in ("content_weight", "style_weight", "tv_weight"):
+            put(name, checks.number(getattr(self, name), name, 0, math.inf))
+        put("optimizer", checks.one_of(self.optimizer, "optimizer", OPTIMIZERS))
+        put("init", checks.one_of(self.init, "init", INITS))
+        if self.lr is not None:
+            put("lr", checks.number(self.lr, "The learning rate", 1e-9, 1e3))
+        coarse = self.coarse_steps if isinstance(self.coarse_steps, (tuple, list)) else (self.coarse_steps,)
+        if len(coarse) > MAX_LEVELS:
+            raise ValueError(f"coarse_steps takes at most {MAX_LEVELS} levels, got {len(coarse)}.")
+        coarse = tuple(checks.whole(n, "coarse_steps", 0, MAX_STEPS) for n in coarse)
+        if sum(coarse) >= self.steps:
+            raise ValueError(f"coarse_steps must add up to fewer than the steps ({self.steps}), got {sum(coarse)}.")
+        put("coarse_steps", coarse)
+        put("multiscale", checks.whole(self.multiscale, "multiscale", 0, MAX_LEVELS))
+        put("device", self.device or default_device())
+        put("precision", checks.one_of(self.precision, "precision", tuple(PRECISIONS)))
+        put("preview_seconds", checks.number(self.preview_seconds, "preview_seconds", 0, math.inf))
+        if self.max_seconds is not None:
+            put("max_seconds", checks.number(self.max_seconds, "max_seconds", 0, math.inf))
+        put("seed", checks.seed(self.seed))
+
+    @property
+    def dtype(self) -> torch.dtype | None:
+        """The convolutions' autocast dtype (None: float32)."""
+        return PRECISIONS[default_precision(self.device) if self.precision == "auto" else self.precision]
+
+    def pyramid(self) -> list[tuple[float, int]]:
+        """(scale, passes) per level, coarsest first, ending with the full size; levels without passes left out."""
+        n = len(self.coarse_steps)
+        levels = [(0.5 ** (n - i), passes) for i, passes in enumerate(self.coarse_steps) if passes]
+        return levels + [(1.0, self.steps - sum(self.coarse_steps))]
+
+
+# ---------------------------------------------------------------- the feature network and the loss
+
+def load_vgg(device: str = "cpu") -> VGG16Features:
+    """The shipped ImageNet VGG16 convolutions (conv1_1 … conv5_1) on `device`, loaded once per device."""
+    return load_model("vgg16", "imagenet", device=device)
 
 
 def caffe(x: torch.Tensor) -> torch.Tensor:
@@ -120,6 +212,12 @@ class StyleLoss:
             self.content_targets = {n: fc[n].float() for n in self.content_layers}
             self.style_targets = {n: gram(fs[n]) for n in self.style_layers}
 
+    @classmethod
+    def of(cls, vgg: VGG16Features, content: torch.Tensor, style: torch.Tensor, s: Settings) -> StyleLoss:
+        """The loss with a run's layers, weights and precision."""
+        return cls(vgg, content, style, s.content_layers, s.style_layers, s.content_weight, s.style_weight,
+                   s.tv_weight, s.dtype)
+
     def features(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         inp = caffe(x)
         if x.device.type == "cuda" or self.autocast_dtype is not None:
@@ -141,7 +239,159 @@ class StyleLoss:
         return out
 
 
-# ---------------------------------------------------------------- the optimisation loop
+# ---------------------------------------------------------------- one pyramid level's objective
+
+class BudgetSpent(Exception):
+    """Raised inside the objective when the level's passes are spent (it ends the optimiser's step)."""
+
+
+@dataclass
+class Point:
+    """An evaluated image: its pixels, its total loss and its weighted terms (tensors, on the run's device)."""
+    x: torch.Tensor
+    loss: torch.Tensor
+    terms: dict[str, torch.Tensor]
+
+
+class Canvas:
+    """What the optimiser changes, and the image that makes. scales=0: the pixels themselves, kept in [0,1] (clamped
+    before each evaluation; the gradient projected at the box, so that clamping does not undo a step). scales=n: a
+    Laplacian-pyramid parameterisation: the image is a full-size layer plus n coarser ones (each half the size of
+    the one above, upsampled and weighted 0.5ᵏ), clamped to [0,1]. One parameter of a coarse layer moves a whole
+    patch of pixels, so changes at large scales take fewer passes; the loss and its minimum are the same."""
+
+    def __init__(self, x: torch.Tensor, scales: int = 0):
+        h, w = x.shape[-2:]
+        self.scales, self.hw = scales, (h, w)
+        self.params = [x.detach().clone().contiguous().requires_grad_(True)] + [
+            torch.zeros(1, 3, max(1, math.ceil(h / 2 ** k)), max(1, math.ceil(w / 2 ** k)), device=x.device,
+                        requires_grad=True) for k in range(1, scales + 1)]
+
+    def image(self) -> torch.Tensor:
+        """The image (1×3×H×W in [0,1]), with autograd back to the parameters."""
+        if not self.scales:
+            with torch.no_grad():
+                self.params[0].clamp_(0, 1)
+            return self.params[0]
+        x = self.params[0]
+        for k, layer in enumerate(self.params[1:], 1):
+            x = x + 0.5 ** k * F.interpolate(layer, size=self.hw, mode="bilinear", align_corners=False)
+        return x.clamp(0, 1)
+
+    def project(self) -> None:
+        """After a backward pass: no pull past the [0,1] box where the pixels are the parameters."""
+        if not self.scales:
+            x, g = self.params[0], self.params[0].grad
+            with torch.no_grad():
+                g.masked_fill_(((x <= 0) & (g > 0)) | ((x >= 1) & (g < 0)), 0.0)
+
+    def grads(self) -> list[torch.Tensor]:
+        return [p.grad for p in self.params]
+
+
+class Objective:
+    """The loss as the optimiser sees it, one pyramid level: call it (a closure) to evaluate the canvas.
+
+    State: `passes` (VGG forward/backward passes so far, in the whole run) and `budget` (where this level stops);
+    `scale`, fixed at the first evaluation: losses above LOSS_CEILING are divided down to it, so the line search's
+    cubic interpolation cannot overflow float32 at the 1e10 losses a strong style weight gives; `last`, the latest
+    evaluated point with its gradient (L-BFGS re-evaluates the current point at the start of every step() call,
+    which is where previews are taken: that costs nothing; reuse_last=False skips the check, for Adam, which never
+    comes back to a point); `best`, the lowest loss seen, which previews show and the next level starts from.
+    Keeping `best` needs no trip to the host."""
+
+    def __init__(self, loss: StyleLoss, budget: int, passes: int = 0, reuse_last: bool = True):
+        self.loss, self.budget, self.passes, self.reuse_last = loss, budget, passes, reuse_last
+        self.scale: torch.Tensor | None = None
+        self.last: Point | None = None
+        self.last_grads: list[torch.Tensor] = []
+        self.best: Point | None = None
+
+    @property
+    def spent(self) -> bool:
+        return self.passes >= self.budget
+
+    def __call__(self, canvas: Canvas) -> torch.Tensor:
+        x = canvas.image()
+        if self.reuse_last and self.last is not None and torch.equal(self.last.x, x.detach()):
+            for p, g in zip(canvas.params, self.last_grads):
+                p.grad = g.clone()
+            return self.last.loss / self.scale
+        if self.spent:
+            raise BudgetSpent
+        for p in canvas.params:
+            p.grad = None
+        terms = self.loss.terms(x)
+        if self.scale is None:
+            self.scale = (terms["total"].detach() / LOSS_CEILING).clamp_min(1.0)
+        (terms["total"] / self.scale).backward()
+        canvas.project()
+        self.passes += 1
+        self.remember(Point(x.detach().clone(), terms["total"].detach(), {k: v.detach() for k, v in terms.items()}),
+                      [g.detach().clone() for g in canvas.grads()])
+        return self.last.loss / self.scale
+
+    def remember(self, point: Point, grads: list[torch.Tensor]) -> None:
+        self.last, self.last_grads = point, grads
+        if self.best is None:
+            self.best = point
+            return
+        better = point.loss < self.best.loss           # stays on the device: torch.where, no Python branch
+        self.best = Point(torch.where(better, point.x, self.best.x), torch.minimum(point.loss, self.best.loss),
+                          {k: torch.where(better, v, self.best.terms[k]) for k, v in point.terms.items()})
+
+
+# ---------------------------------------------------------------- the optimisers, one function each
+
+def lbfgs_stage(objective: Objective, canvas: Canvas, lr: float | None, preview_seconds: float
+                ) -> Iterator[None]:
+    """L-BFGS with the strong-Wolfe line search until the level's passes are spent; yields between step() calls,
+    about every preview_seconds (the curvature history carries over between calls)."""
+    opt = torch.optim.LBFGS(canvas.params, lr=lr or 1.0, max_iter=1, max_eval=26, history_size=100,
+                            tolerance_grad=0.0, tolerance_change=0.0, line_search_fn="strong_wolfe")
+    closure = functools.partial(objective, canvas)
+    try:
+        if not lr:
+            # L-BFGS's first step moves the parameters by 1/‖g‖₁ along -g: far too little to measure at these loss
+            # scales (and lost in bfloat16 rounding). Make its largest change FIRST_STEP instead; the line search
+            # corrects it, and later steps take their size from the curvature history.
+            closure()
+            g = torch.cat([g.flatten() for g in objective.last_grads])
+            t_first = min(1.0, 1.0 / max(g.abs().sum().item(), 1e-30))
+            opt.param_groups[0]["lr"] = FIRST_STEP / max(g.abs().max().item() * t_first, 1e-30)
+        while not objective.spent:
+            before, t0 = objective.passes, time.perf_counter()
+            opt.step(closure)
+            if objective.passes == before:          # converged: no new evaluation was needed
+                return
+            group = opt.param_groups[0]
+            group["lr"] = lr or 1.0
+            # iterations per step() call: about one preview interval's worth (1 at first, for a quick first
+            # preview); the line search may use what max_eval leaves: keep it generous, the budget is the passes
+            per_pass = (time.perf_counter() - t0) / (objective.passes - before)
+            group["max_iter"] = int(min(20, max(1, preview_seconds / per_pass / 1.3)))
+            group["max_eval"] = group["max_iter"] + 25
+            yield
+    except BudgetSpent:
+        pass
+    finally:
+        opt.state.clear()
+
+
+def adam_stage(objective: Objective, canvas: Canvas, lr: float | None) -> Iterator[None]:
+    """Adam until the level's passes are spent; yields after every step."""
+    opt = torch.optim.Adam(canvas.params, lr=lr or 0.02)
+    try:
+        while not objective.spent:
+            opt.zero_grad(set_to_none=True)
+            objective(canvas)
+            opt.step()
+            yield
+    finally:
+        opt.state.clear()
+
+
+# ---------------------------------------------------------------- the pyramid loop
 
 @dataclass
 class Frame:
@@ -152,169 +402,71 @@ class Frame:
     device: str
     final: bool = False
     pixels: torch.Tensor | None = field(default=None, repr=False)   # 1×3×H×W in [0,1], CPU, before colour keeping
+    timed_out: bool = False       # the final frame came at max_seconds, before the passes were spent
 
 
-class _Stop(Exception):
-    """Raised inside the objective when the stage's budget of passes is spent."""
+def first_image(content: torch.Tensor, s: Settings) -> torch.Tensor:
+    """Where the optimisation starts: the photo, or uniform noise (the same for the same seed)."""
+    if s.init == "content":
+        return content.clone()
+    gen = torch.Generator(device="cpu").manual_seed(s.seed)
+    return torch.rand(content.shape, generator=gen).to(content.device)
 
 
-def default_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def default_precision(device: str) -> str:
-    """bfloat16 where the hardware runs it fast (recent x86 CPUs, Ampere+ GPUs), else float32."""
-    if device.startswith("cuda"):
-        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
-    return "bfloat16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "float32"
-
-
-def stylize(content: Picture, style: Picture, size: int = 256,
-            steps: int = 300, *, content_layers: Sequence[str] = CONTENT_LAYERS,
-            style_layers: Sequence[str] = STYLE_LAYERS, content_weight: float = 1.0, style_weight: float = 10.0,
-            tv_weight: float = 10.0, optimizer: str = "lbfgs", init: str = "content", lr: float | None = None,
-            coarse_steps: int = 0, preserve_colors: bool = False, device: str | None = None,
-            precision: str = "auto", preview_seconds: float = 1.0, seed: int = 0) -> Iterator[Frame]:
+def stylize(content: Picture, style: Picture, size: int = 256, steps: int = 300, *,
+            content_layers: Sequence[str] = CONTENT_LAYERS, style_layers: Sequence[str] = STYLE_LAYERS,
+            content_weight: float = 1.0, style_weight: float = 10.0, tv_weight: float = 10.0,
+            optimizer: str = "lbfgs", init: str = "content", lr: float | None = None,
+            coarse_steps: int | Sequence[int] = 0, multiscale: int = 0, preserve_colors: bool = False,
+            trim_borders: bool = False, device: str | None = None, precision: str = "auto",
+            preview_seconds: float = 1.0, max_seconds: float | None = None, seed: int = 0) -> Iterator[Frame]:
     """Optimise an image towards `content` in the style of `style`; yields Frames (see the module docstring).
 
-    steps counts VGG forward/backward passes (L-BFGS's line search may take several per iteration).
-    coarse_steps of them are spent first at half the size, then the image is upsampled and refined.
-    precision: 'auto' (bfloat16 convolutions where fast, float32 elsewhere), 'float32', 'bfloat16', 'float16'.
-    Closing the generator (GeneratorExit at the yield it waits at) stops the optimisation at once; its tensors
-    and the optimiser's history go with the generator's frame."""
-    optimizer = checks.one_of(optimizer, "optimizer", OPTIMIZERS)
-    init = checks.one_of(init, "init", INITS)
-    content_weight, style_weight, tv_weight = (checks.number(v, name, 0, math.inf) for name, v in (
-        ("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight)))
-    size = checks.whole(size, "The size", 16, MAX_SIZE)
-    steps = checks.whole(steps, "The number of steps", 1, MAX_STEPS)
-    coarse_steps = checks.whole(coarse_steps, "coarse_steps", 0, steps - 1)
-    preview_seconds = checks.number(preview_seconds, "preview_seconds", 0, math.inf)
-    check_layers(content_layers, "content"), check_layers(style_layers, "style")
-    device = device or default_device()
-    precision = checks.one_of(precision, "precision", tuple(PRECISIONS))
-    dtype = PRECISIONS[default_precision(device) if precision == "auto" else precision]
-
+    The options are those of Settings. precision: 'auto' (bfloat16 convolutions where fast, float32 elsewhere),
+    'float32', 'bfloat16', 'float16'. trim_borders: cut uniform borders (a frame, a canvas edge) off the style
+    image first. max_seconds: stop with the best image so far once the run has taken that long (Frame.timed_out).
+    Closing the generator (GeneratorExit at the yield it waits at) stops the optimisation at once; its tensors and
+    the optimiser's history go with the generator's frame."""
+    s = Settings(size=size, steps=steps, content_layers=tuple(content_layers), style_layers=tuple(style_layers),
+                 content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight, optimizer=optimizer,
+                 init=init, lr=lr, coarse_steps=tuple(coarse_steps) if isinstance(coarse_steps, Sequence) else
+                 coarse_steps, multiscale=multiscale, preserve_colors=preserve_colors, trim_borders=trim_borders,
+                 device=device, precision=precision, preview_seconds=preview_seconds, max_seconds=max_seconds,
+                 seed=seed)
     start = time.perf_counter()
-    content_img, style_img = (open_picture(content, max_side=2 * size, what="Photo"),
-                              open_picture(style, max_side=2 * size, what="Painting"))
-    vgg = load_vgg(device)
-    wh = working_size(*content_img.size, int(size))
-    style_wh = working_size(*style_img.size, int(size))
-    content_full = to_tensor(content_img, wh).to(device)
-    style_full = to_tensor(style_img, style_wh).to(device)
-    settings = dict(content_layers=content_layers, style_layers=style_layers, content_weight=content_weight,
-                    style_weight=style_weight, tv_weight=tv_weight, autocast_dtype=dtype)
+    photo = open_picture(content, max_side=2 * s.size, what="Photo")
+    painting = open_picture(style, max_side=2 * s.size, what="Painting")
+    if s.trim_borders:
+        painting = imaging.trim_borders(painting)
+    vgg = load_vgg(s.device)
+    content_full = to_tensor(photo, working_size(*photo.size, s.size)).to(s.device)
+    style_full = to_tensor(painting, working_size(*painting.size, s.size)).to(s.device)
 
-    gen = torch.Generator(device="cpu").manual_seed(checks.seed(seed))
-    stages = [(int(coarse_steps), 0.5), (int(steps) - int(coarse_steps), 1.0)] if coarse_steps else \
-        [(int(steps), 1.0)]
-    x = None
-    best: dict = {"x": None, "loss": None, "terms": None}   # per stage; the next stage starts from the last one's
-    done = 0
-    last_preview = -math.inf
+    def frame(objective: Objective, final: bool = False, timed_out: bool = False) -> Frame:
+        best = objective.best
+        # a run stopped by its time limit on a coarse level still ends at the size asked for
+        x = resized(best.x, tuple(content_full.shape[-2:])) if timed_out else best.x
+        shown = keep_colours(x, content_full) if s.preserve_colors else x
+        return Frame(objective.passes, to_pil(shown), {k: float(v) for k, v in best.terms.items()},
+                     time.perf_counter() - start, s.device, final, x.detach().float().cpu(), timed_out)
 
-    def frame(img: torch.Tensor, losses: dict, final: bool = False) -> Frame:
-        shown = keep_colours(img, content_stage) if preserve_colors else img
-        return Frame(done, to_pil(shown), {k: float(v) for k, v in losses.items()},
-                     time.perf_counter() - start, device, final, img.detach().float().cpu())
-
-    for stage_steps, scale in stages:
-        stage_wh = (max(16, round(wh[0] * scale)), max(16, round(wh[1] * scale)))
-        content_stage = F.interpolate(content_full, size=stage_wh[::-1], mode="bilinear", antialias=True,
-                                      align_corners=False) if scale != 1 else content_full
-        style_stage = F.interpolate(style_full, scale_factor=scale, mode="bilinear", antialias=True,
-                                    align_corners=False) if scale != 1 else style_full
-        objective = StyleLoss(vgg, content_stage, style_stage, **settings)
-        if x is None:
-            if init == "content":
-                x = content_stage.clone()
-            else:
-                x = torch.rand(content_stage.shape, generator=gen).to(device)
-        else:   # the next stage starts from the best evaluated point of the last one, upsampled
-            x = F.interpolate(best["x"], size=stage_wh[::-1], mode="bicubic", align_corners=False).clamp(0, 1)
-        x = x.contiguous().requires_grad_(True)
-        # the latest evaluated point, so a repeated evaluation at the same pixels is free (L-BFGS re-evaluates
-        # the current point at the start of every step() call, which is where previews are taken)
-        cache: dict = {"x": None, "loss": None, "grad": None, "terms": None}
-        best: dict = {"x": None, "loss": None, "terms": None}     # the lowest loss seen: what previews show
-        scale: dict = {"value": None}
-        budget = done + stage_steps
-
-        def closure() -> torch.Tensor:
-            nonlocal done
-            with torch.no_grad():
-                x.clamp_(0, 1)
-            if lbfgs and cache["x"] is not None and torch.equal(cache["x"], x):
-                x.grad = cache["grad"].clone()
-                return cache["loss"]
-            if done >= budget:
-                raise _Stop
-            x.grad = None
-            terms = objective.terms(x)
-            if scale["value"] is None:
-                scale["value"] = (terms["total"].detach() / LOSS_CEILING).clamp_min(1.0)
-            # above LOSS_CEILING the optimiser sees the loss scaled down to it, so the line search's cubic
-            # interpolation cannot overflow float32 at the 1e10 losses a strong style weight gives
-            (terms["total"] / scale["value"]).backward()
-            with torch.no_grad():   # project: no pull past the [0,1] box, where clamping would undo the step
-                g = x.grad
-                g.masked_fill_(((x <= 0) & (g > 0)) | ((x >= 1) & (g < 0)), 0.0)
-            done += 1
-            terms = {k: v.detach() for k, v in terms.items()}
-            if not lbfgs:       # Adam: keep the best point on the device, no host round-trip per step
-                if best["loss"] is None:
-                    best.update(x=x.detach().clone(), loss=terms["total"], terms=terms)
-                else:
-                    better = terms["total"] < best["loss"]
-                    best["x"] = torch.where(better, x.detach(), best["x"])
-                    best["terms"] = {k: torch.where(better, v, best["terms"][k]) for k, v in terms.items()}
-                    best["loss"] = torch.minimum(terms["total"], best["loss"])
-                return terms["total"] / scale["value"]
-            cache.update(x=x.detach().clone(), loss=terms["total"] / scale["value"], grad=x.grad.detach().clone(),
-                         terms=terms)
-            if best["loss"] is None or terms["total"] < best["loss"]:
-                best.update(x=cache["x"], loss=terms["total"], terms=terms)
-            return cache["loss"]
-
-        lbfgs = optimizer == "lbfgs"
-        if lbfgs:
-            opt = torch.optim.LBFGS([x], lr=lr or 1.0, max_iter=1, max_eval=26, history_size=100, tolerance_grad=0.0,
-                                    tolerance_change=0.0, line_search_fn="strong_wolfe")
-        else:
-            opt = torch.optim.Adam([x], lr=lr or 0.02)
-        try:
-            if optimizer == "lbfgs" and not lr:
-                # L-BFGS's first step moves the pixels by 1/‖g‖₁ along -g: far too little to measure at these
-                # loss scales (and lost in bfloat16 rounding). Make its largest pixel change FIRST_STEP instead;
-                # the line search corrects it, and later steps take their size from the curvature history.
-                closure()
-                g = cache["grad"]
-                t_first = min(1.0, 1.0 / max(g.abs().sum().item(), 1e-30))
-                opt.param_groups[0]["lr"] = FIRST_STEP / max(g.abs().max().item() * t_first, 1e-30)
-            while done < budget:
-                if optimizer == "lbfgs":
-                    before, t0 = done, time.perf_counter()
-                    opt.step(closure)
-                    opt.param_groups[0]["lr"] = lr or 1.0
-                    # iterations per step() call: about one preview interval's worth (1 at first, for a quick
-                    # first preview); the L-BFGS history carries over between calls
-                    per_pass = (time.perf_counter() - t0) / max(1, done - before)
-                    opt.param_groups[0]["max_iter"] = int(min(20, max(1, preview_seconds / per_pass / 1.3)))
-                    # (the line search may use what max_eval leaves: keep it generous, the budget is `steps`)
-                    opt.param_groups[0]["max_eval"] = opt.param_groups[0]["max_iter"] + 25
-                    if done == before:          # converged: no new evaluation was needed
-                        break
-                else:
-                    opt.zero_grad(set_to_none=True)
-                    closure()
-                    opt.step()
-                if done < int(steps) and time.perf_counter() - last_preview >= preview_seconds:
-                    last_preview = time.perf_counter()
-                    yield frame(best["x"], best["terms"])
-        except _Stop:
-            pass
-        finally:
-            opt.state.clear()
-    yield frame(best["x"], best["terms"], final=True)
-
+    x, passes, last_preview = None, 0, -math.inf
+    for scale, level_passes in s.pyramid():
+        hw = tuple(max(16, round(side * scale)) for side in content_full.shape[-2:])
+        style_hw = tuple(max(16, round(side * scale)) for side in style_full.shape[-2:])
+        content_level = resized(content_full, hw)
+        objective = Objective(StyleLoss.of(vgg, content_level, resized(style_full, style_hw), s),
+                              budget=passes + level_passes, passes=passes, reuse_last=s.optimizer == "lbfgs")
+        # the first level starts from the photo (or noise); each next one from the best point of the last, upsampled
+        canvas = Canvas(first_image(content_level, s) if x is None else resized(x, hw), s.multiscale)
+        stage = lbfgs_stage(objective, canvas, s.lr, s.preview_seconds) if s.optimizer == "lbfgs" else \
+            adam_stage(objective, canvas, s.lr)
+        for _ in stage:
+            if s.max_seconds is not None and time.perf_counter() - start >= s.max_seconds:
+                yield frame(objective, final=True, timed_out=True)
+                return
+            if objective.passes < s.steps and time.perf_counter() - last_preview >= s.preview_seconds:
+                last_preview = time.perf_counter()
+                yield frame(objective)
+        passes, x = objective.passes, objective.best.x
+    yield frame(objective, final=True)

@@ -10,6 +10,7 @@ from torch import nn
 
 from . import checks, noise
 from .blocks import up_from_7x7
+from .device import on_model_device
 from .metrics import Scored, score_against
 
 FACTORS = {2: "superres", 4: "superres4"}    # upscaling factor -> the registry's model kind
@@ -44,6 +45,7 @@ class SuperRes(nn.Module):
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 
+    @on_model_device
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: N×1×(28/factor)×(28/factor) in [0,1] → N×1×28×28 in [0,1]."""
         expected = 28 // self.factor

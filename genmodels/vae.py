@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .blocks import down_to_7x7, up_from_7x7
+from .device import on_model_device
 
 
 @dataclass
@@ -31,6 +32,7 @@ class VAE(nn.Module):
         )
         self.decoder = decoder_layers(c)
 
+    @on_model_device
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: N×1×28×28 in [0,1] → (μ, log σ²), each N×latent_dim."""
         mu, logvar = self.encoder(x).chunk(2, dim=1)
@@ -39,6 +41,7 @@ class VAE(nn.Module):
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
+    @on_model_device
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z: N×latent_dim → N×1×28×28 pixel means in [0,1]."""
         return torch.sigmoid(self.decoder(z))
@@ -76,6 +79,7 @@ class VAEDecoder(nn.Module):
         self.config = config or VAEConfig()
         self.decoder = decoder_layers(self.config)
 
+    @on_model_device
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z: N×latent_dim → N×1×28×28 pixel means in [0,1]."""
         return torch.sigmoid(self.decoder(z))

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from genmodels.imaging import MAX_PIXELS, grid_pil, make_grid, mnistify, open_picture, to_pil
+from genmodels.imaging import MAX_PIXELS, grid_pil, make_grid, mnistify, open_picture, to_pil, trim_borders
 
 
 def drawing(mode="RGBA", size=(280, 280), box=(120, 40, 150, 240), background=(0, 0, 0, 0), ink=(0, 0, 0, 255)):
@@ -188,3 +188,25 @@ def test_sample_grid_writes_each_score_under_its_image():
     assert (band < 100).sum() > (np.asarray(plain.convert("L"))[:, :plain.width // 2] < 100).sum()   # text drawn
     bar = np.asarray(scored)                                                  # score 1: a green bar, 0: none
     assert (bar[..., 1] > 150).any()
+
+
+def test_uniform_borders_are_trimmed_and_a_picture_without_them_is_left_alone():
+    rng = np.random.default_rng(1)
+    inner = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    framed = np.full((40 + 2 * 10, 60 + 2 * 10, 3), 250, dtype=np.uint8)     # a white margin 3 px wide ...
+    framed[3:-3, 3:-3] = 0                                                     # ... around a black frame 7 px wide
+    framed[10:-10, 10:-10] = inner
+    trimmed = trim_borders(Image.fromarray(framed))
+    assert np.array_equal(np.asarray(trimmed), inner)
+    plain = Image.fromarray(inner)
+    assert trim_borders(plain) is plain
+    flat = trim_borders(Image.new("RGB", (100, 50), (30, 30, 30)))            # all border: at most 20% a side goes
+    assert flat.size == (60, 30)
+
+
+def test_the_example_paintings_have_no_frame_left():
+    from pathlib import Path
+    examples = Path(__file__).resolve().parent.parent / "examples" / "style"
+    for name in ("starry_night.jpg", "auvers_van_gogh.jpg", "gravel.png"):
+        img = Image.open(examples / name)
+        assert trim_borders(img).size == img.size, name

@@ -1,6 +1,7 @@
 """The style-transfer engine: losses, streaming, early close, bad settings."""
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from genmodels import style
@@ -82,6 +83,10 @@ def test_closing_the_generator_stops_the_work_at_once():
     (dict(size=5), "size must be a whole number from 16 to 4,096"),
     (dict(steps=2.5), "number of steps must be a whole number"),
     (dict(precision="int8"), "Unknown precision"),
+    (dict(steps=30, coarse_steps=(10, 20)), "coarse_steps must add up to fewer than the steps"),
+    (dict(coarse_steps=(1, 1, 1, 1, 1)), "at most 4 levels"),
+    (dict(multiscale=9), "multiscale must be a whole number from 0 to 4"),
+    (dict(max_seconds=-1), "max_seconds must be a number ≥ 0"),
 ])
 def test_bad_settings_are_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -94,3 +99,70 @@ def test_coarse_to_fine_ends_at_full_size_and_counts_all_passes():
     assert any(f.image.size == (32, 32) for f in frames[:-1])        # the coarse stage's previews
 
 
+
+
+def test_a_pyramid_of_coarse_levels_previews_each_size_and_ends_at_full_size():
+    frames = list(style.stylize(photo((64, 64)), stripes(), size=64, steps=30, coarse_steps=(8, 10),
+                                preview_seconds=0.0))
+    sizes = [f.image.size for f in frames]
+    assert (16, 16) in sizes and (32, 32) in sizes and sizes[-1] == (64, 64)
+    assert sizes.index((16, 16)) < sizes.index((32, 32)) < sizes.index((64, 64))     # coarsest first
+    assert frames[-1].step == 30 and [f.step for f in frames] == sorted(f.step for f in frames)
+
+
+def test_the_multiscale_canvas_is_the_sum_of_its_layers_clamped():
+    canvas = style.Canvas(torch.full((1, 3, 16, 12), 0.5), scales=2)
+    assert [tuple(p.shape[-2:]) for p in canvas.params] == [(16, 12), (8, 6), (4, 3)]
+    with torch.no_grad():
+        canvas.params[2].fill_(0.4)                  # the 4×3 layer, weighted ¼: +0.1 on every pixel
+    assert torch.allclose(canvas.image(), torch.full((1, 3, 16, 12), 0.6))
+    with torch.no_grad():
+        canvas.params[1].fill_(4.0)                  # far past white: the image stays in [0, 1]
+    assert canvas.image().max() == 1.0
+    pixels = style.Canvas(torch.full((1, 3, 8, 8), 1.5))
+    assert pixels.image().max() == 1.0 and pixels.params[0].max() == 1.0     # the pixels clamped in place
+
+
+def test_the_multiscale_run_lowers_the_loss():
+    frames = list(style.stylize(photo(), stripes(), size=40, steps=10, multiscale=3, precision="float32",
+                                preview_seconds=0.0))
+    assert frames[-1].losses["total"] < 0.5 * frames[0].losses["total"]
+    assert 0 <= frames[-1].pixels.min() and frames[-1].pixels.max() <= 1
+
+
+def test_the_objective_keeps_the_best_point_serves_a_repeat_for_free_and_keeps_to_its_budget():
+    to = lambda img: style.to_tensor(img, (40, 40))       # noqa: E731
+    loss = style.StyleLoss(style.load_vgg("cpu"), to(photo((40, 40))), to(stripes()))
+    objective = style.Objective(loss, budget=3)
+    canvas = style.Canvas(to(photo((40, 40))))
+    first = objective(canvas)
+    assert objective(canvas) == first and objective.passes == 1          # the same pixels: no second pass
+    with torch.no_grad():
+        canvas.params[0].add_(torch.rand_like(canvas.params[0]) * 0.5)   # a worse image
+    assert objective(canvas) > first and objective.passes == 2
+    assert torch.equal(objective.best.x, to(photo((40, 40)))) and objective.best.loss == first * objective.scale
+    with torch.no_grad():
+        canvas.params[0].add_(0.01)
+    objective(canvas)
+    with torch.no_grad():
+        canvas.params[0].add_(0.01)
+    with pytest.raises(style.BudgetSpent):
+        objective(canvas)
+
+
+def test_a_time_limit_ends_the_run_with_the_best_image_at_full_size():
+    frames = list(style.stylize(photo((64, 64)), stripes(), size=64, steps=5000, coarse_steps=(2000, 2000),
+                                max_seconds=1.0, preview_seconds=0.2))
+    last = frames[-1]
+    assert last.final and last.timed_out and last.step < 5000 and last.elapsed >= 1.0
+    assert last.image.size == (64, 64)                 # stopped on a coarse level, shown at the size asked for
+    assert not any(f.timed_out for f in frames[:-1])
+
+
+def test_trim_borders_takes_a_frame_off_the_painting():
+    framed = Image.new("RGB", (56, 56))
+    framed.paste(stripes(), (8, 8))
+    trimmed, bare = (list(style.stylize(photo(), painting, size=40, steps=2, precision="float32", trim_borders=True))
+                     for painting in (framed, stripes()))
+    untrimmed = list(style.stylize(photo(), framed, size=40, steps=2, precision="float32"))
+    assert trimmed[0].losses == bare[0].losses != untrimmed[0].losses

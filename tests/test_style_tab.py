@@ -1,4 +1,5 @@
 """The style tab: uploads and the /stylize endpoint through gradio_client."""
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -103,3 +104,103 @@ def test_every_frame_keeps_the_pair_that_stop_shows_as_before_after(tmp_path):
     status, shown = style_tab.stopped(None)
     assert "before the first image" in status and shown is not None   # gr.skip(): before/after left as it is
 
+
+
+def test_a_run_that_reaches_the_time_limit_says_so(tmp_path, monkeypatch):
+    from ui import hosting, style_tab
+
+    monkeypatch.setattr(hosting, "style_seconds", lambda: 1.0)
+    photo((64, 64)).save(tmp_path / "c.png")
+    stripes((64, 64)).save(tmp_path / "s.png")
+    frames = list(style_tab.run(str(tmp_path / "c.png"), str(tmp_path / "s.png"), 1.0, 1.0, 10.0, 64, 1000, "lbfgs",
+                                "content", False))
+    status = frames[-1][2]
+    assert "Time limit" in status and "stops after 1 s" in status and "of 1000" in status
+
+
+def test_zero_gpu_running_out_is_a_clear_message_and_the_last_image_stays(tmp_path, monkeypatch):
+    from itertools import islice
+
+    from ui import style_tab
+
+    real = style_tab.frames
+
+    def quota_runs_out(photo_, painting, settings):
+        yield from islice(real(photo_, painting, settings), 1)
+        raise gr.Error("You have exceeded your free ZeroGPU quota (60s requested vs. 12s left). Try again in 0:04:10.",
+                       title="ZeroGPU quota exceeded")
+
+    monkeypatch.setattr(style_tab, "frames", quota_runs_out)
+    photo((64, 64)).save(tmp_path / "c.png")
+    stripes((64, 64)).save(tmp_path / "s.png")
+    run = style_tab.run(str(tmp_path / "c.png"), str(tmp_path / "s.png"), 1.0, 1.0, 10.0, 64, 100, "lbfgs",
+                        "content", False)
+    image, *_ = next(run)
+    update = next(run)
+    assert isinstance(image, Image.Image)
+    assert "GPU unavailable" in update[2] and "Try again in 0:04:10" in update[2]
+    assert update[0] == gr.skip()                                     # the image shown so far stays
+    with pytest.raises(gr.Error, match="The shared GPU could not run this") as err:
+        next(run)
+    assert err.value.title == "ZeroGPU quota exceeded"
+
+
+def test_frames_cross_a_process_boundary_as_cpu_images_and_numbers(tmp_path):
+    """Under ZeroGPU each frame is pickled back from the GPU process: no tensors, no CUDA."""
+    import pickle
+
+    from ui import style_tab
+
+    settings = style_tab.run_settings(1.0, 1.0, 10.0, 48, 4, "lbfgs", "content", False, False)
+    frame = next(style_tab.frames(photo((48, 48)), stripes(), settings))
+    assert frame.pixels is None and isinstance(frame.image, Image.Image)
+    again = pickle.loads(pickle.dumps(frame))
+    assert again.losses == frame.losses and again.image.tobytes() == frame.image.tobytes()
+
+
+def test_the_gpu_time_asked_of_zero_gpu_grows_with_size_and_steps_within_its_bounds():
+    from ui import hosting, style_tab
+
+    ask = [style_tab.gpu_seconds(None, None, {"size": size, "steps": steps})
+           for size, steps in ((64, 10), (512, 300), (1024, 300), (1024, 1000), (1024, 10_000))]
+    assert ask == sorted(ask) and ask[0] == hosting.ZERO_GPU_SECONDS[0] and ask[-1] == hosting.ZERO_GPU_SECONDS[1]
+    assert ask[1] < ask[2] < ask[3]
+
+
+def test_a_full_style_line_refuses_one_more_run_with_a_busy_message(app_client, tmp_path, monkeypatch):
+    import app
+    from ui import style_tab
+
+    client, _ = app_client
+    monkeypatch.setenv("GENMODELS_STYLE_QUEUE", "1")
+    photo((64, 64)).save(tmp_path / "c.png")
+    stripes((64, 64)).save(tmp_path / "s.png")
+    args = (handle_file(str(tmp_path / "c.png")), handle_file(str(tmp_path / "s.png")), 1.0, 1.0, 10.0, 64, 1000,
+            "lbfgs", "content", False)
+    running = client.submit(*args, api_name="/stylize")
+    while not running.outputs():
+        time.sleep(0.05)
+    waiting = client.submit(*args, api_name="/stylize")
+    try:
+        deadline = time.time() + 10
+        while style_tab.waiting_runs(app.demo) < 1 and time.time() < deadline:
+            time.sleep(0.05)
+        assert style_tab.waiting_runs(app.demo) == 1
+        with pytest.raises(Exception, match="Busy: 1 style run is already waiting"):
+            client.predict(api_name="/admit")           # what the page asks before a run joins the line
+    finally:
+        waiting.cancel()
+        running.cancel()
+        wait_until_idle()          # the run's last step ends before the test does (torch's threads, at exit)
+
+
+def wait_until_idle(most: float = 15.0) -> None:
+    """Until this process (the app runs in it) uses under a tenth of a core over 0.2 s."""
+    import os
+
+    deadline = time.time() + most
+    while time.time() < deadline:
+        before, t = sum(os.times()[:2]), time.time()
+        time.sleep(0.2)
+        if (sum(os.times()[:2]) - before) / (time.time() - t) < 0.1:
+            return

@@ -93,12 +93,8 @@ def test_missing_vgg_file_names_the_rebuild_command(tmp_path, monkeypatch):
     from genmodels import style
     monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
     monkeypatch.setattr(registry, "_cache", {})         # as in a fresh process: nothing loaded yet
-    style.load_vgg.cache_clear()
-    try:
-        with pytest.raises(WeightsError, match="python -m train.vgg16 --source"):
-            style.load_vgg("cpu")
-    finally:
-        style.load_vgg.cache_clear()
+    with pytest.raises(WeightsError, match="python -m train.vgg16 --source"):
+        style.load_vgg("cpu")
 
 
 def test_missing_x4_superres_names_its_factor(weights_copy):

@@ -6,6 +6,7 @@ Run: python -m train.samples --dataset mnist|fashion [--per-class 50]
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
@@ -18,10 +19,11 @@ def main() -> None:
     p.add_argument("--dataset", choices=sorted(DATASETS), required=True)
     p.add_argument("--data-root", default="data")
     p.add_argument("--per-class", type=int, default=50)
+    p.add_argument("--out", default=None, help="output file (default: the one the app reads in examples/)")
     args = p.parse_args()
     images, labels = load_split(args.dataset, train=False, root=args.data_root)
     chosen = torch.cat([torch.nonzero(labels == c).flatten()[:args.per_class] for c in range(10)]).sort().values
-    out = sample_path(args.dataset)
+    out = Path(args.out) if args.out else sample_path(args.dataset)
     out.parent.mkdir(exist_ok=True)
     tensors = {"images": (images[chosen, 0] * 255).round().to(torch.uint8), "labels": labels[chosen].to(torch.uint8),
                "indices": chosen.to(torch.int32)}

@@ -1,29 +1,34 @@
-"""Tab 5: neural style transfer, streamed step by step from genmodels.style.stylize."""
+"""Tab 5: neural style transfer, streamed step by step from genmodels.style.stylize (under ZeroGPU, on a GPU lent
+for the run)."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Iterator
 
 import gradio as gr
 import plotly.graph_objects as go
-import torch
 from PIL import Image
 
 from genmodels import checks, style
 from genmodels.imaging import open_picture
 
+from . import hosting
 from .common import MODEBAR_REMOVE, QUIET, shows_errors, uploaded_image
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
 CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]
 STYLE_EXAMPLES = ["starry_night.jpg", "auvers_van_gogh.jpg", "gravel.png"]
-ON_GPU = torch.cuda.is_available()
-MAX_SIZE = 1024 if ON_GPU else 512        # a 512 px run on a 2-core CPU already takes minutes
-DEFAULT_SIZE = 512 if ON_GPU else 256
+MAX_SIZE = 1024 if hosting.GPU else 512       # a 512 px run on a 2-core CPU already takes minutes
+DEFAULT_SIZE = 512 if hosting.GPU else 256
 PREVIEW_SECONDS = 0.5       # previews cost nothing measurable; more of them also means a quicker Stop
 SETTLE_MS = 1500            # after Stop: time for a frame already sent to arrive (previews come every 0.5 s)
 BOX = 420                   # px: the result's and before/after's boxes
-STARTING = "**Starting…** (if another visitor's run is going, this one waits for it)"
+STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: its place shows on the result)"
+BUSY = "**Busy.** Other visitors' runs are already waiting for this shared server: try again in a minute or two."
 TERM_COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#444444"}
+GPU_PASS_SECONDS = 0.012    # ZeroGPU's request: one VGG pass at 512 px, with room to spare (scales with the area)
+GPU_START_SECONDS = 10      # ... plus the GPU process's start and the previews
 
 TEXT = """
 **Neural style transfer** (Gatys et al.) starts from your photo and nudges its pixels, step by step, to lower two
@@ -36,12 +41,6 @@ together, averaged over the whole image. That keeps textures, strokes and colour
 which is why the painting's brushwork spreads over your photo. **Smoothness** (total variation) penalises
 pixel-to-pixel jumps. The curves show each term times its weight.
 """
-
-
-def device_name() -> str:
-    if ON_GPU:
-        return f"GPU: {torch.cuda.get_device_name(0)}"
-    return f"CPU: {torch.get_num_threads()} threads, {style.default_precision('cpu')} convolutions"
 
 
 def loss_figure(history: list[tuple[int, dict[str, float]]]) -> go.Figure:
@@ -66,24 +65,89 @@ def check_pictures(content: str | None, painting: str | None) -> tuple[Image.Ima
             open_picture(painting, max_side=2 * MAX_SIZE, what="Painting"))
 
 
+def run_settings(strength: float, content_weight: float, smoothness: float, size: float, steps: float,
+                 optimizer: str, init: str, preserve_colors: bool, keep_borders: bool) -> dict:
+    """The tab's controls as stylize's keyword arguments (stylize checks them), with this host's time limit."""
+    return dict(size=size, steps=steps, style_weight=10.0 ** checks.number(strength, "The style strength", -1, 3),
+                content_weight=content_weight, tv_weight=smoothness, optimizer=optimizer, init=init,
+                preserve_colors=bool(preserve_colors), trim_borders=not keep_borders,
+                preview_seconds=PREVIEW_SECONDS, max_seconds=hosting.style_seconds())
+
+
+def gpu_seconds(photo: Image.Image, painting: Image.Image, settings: dict) -> int:
+    """The GPU time a run asks ZeroGPU for, from its size and passes (ZeroGPU's queue favours short requests)."""
+    area = (float(settings["size"]) / 512) ** 2
+    low, high = hosting.ZERO_GPU_SECONDS
+    return int(min(high, max(low, GPU_START_SECONDS + GPU_PASS_SECONDS * area * float(settings["steps"]))))
+
+
+@hosting.gpu(duration=gpu_seconds)
+def frames(photo: Image.Image, painting: Image.Image, settings: dict) -> Iterator[style.Frame]:
+    """The run's frames as CPU images and numbers only: under ZeroGPU this runs in the process that holds the GPU,
+    and each frame is pickled back to the app's."""
+    for frame in style.stylize(photo, painting, device=hosting.STYLE_DEVICE, **settings):
+        yield dataclasses.replace(frame, pixels=None)
+
+
+def status_line(frame: style.Frame, steps: float) -> str:
+    rate = frame.step / max(frame.elapsed, 1e-6)
+    state = "Time limit" if frame.timed_out else "Done" if frame.final else "Running"
+    line = (f"**{state}**: step {frame.step} of {int(steps)} · {rate:.1f} steps/s · {frame.elapsed:.1f} s · "
+            f"{hosting.device_name()} · {frame.image.width}×{frame.image.height} px")
+    if frame.timed_out:
+        line += (f". On this shared server a run stops after {hosting.style_seconds():.0f} s so that no visitor "
+                 "waits long: this is where it got to.")
+    return line
+
+
 @shows_errors
 def run(content: str | None, painting: str | None, strength: float, content_weight: float, smoothness: float,
-        size: float, steps: float, optimizer: str, init: str, preserve_colors: bool):
+        size: float, steps: float, optimizer: str, init: str, preserve_colors: bool, keep_borders: bool = False):
     """Stream (current image, loss curves, status, before/after) while the optimisation runs."""
     photo, art = check_pictures(content, painting)
-    frames = style.stylize(photo, art, size=size, steps=steps,
-                           style_weight=10.0 ** checks.number(strength, "The style strength", -1, 3),
-                           content_weight=content_weight, tv_weight=smoothness, optimizer=optimizer, init=init,
-                           preserve_colors=bool(preserve_colors), preview_seconds=PREVIEW_SECONDS)
+    settings = run_settings(strength, content_weight, smoothness, size, steps, optimizer, init, preserve_colors,
+                            keep_borders)
     history: list[tuple[int, dict[str, float]]] = []
-    for frame in frames:
-        history.append((frame.step, frame.losses))
-        rate = frame.step / max(frame.elapsed, 1e-6)
-        status = (f"**{'Done' if frame.final else 'Running'}**: step {frame.step} of {int(steps)} · "
-                  f"{rate:.1f} steps/s · {frame.elapsed:.1f} s · {device_name()} · "
-                  f"{frame.image.width}×{frame.image.height} px")
-        pair = (photo.resize(frame.image.size), frame.image)
-        yield frame.image, loss_figure(history), status, pair if frame.final else gr.skip(), pair
+    try:
+        for frame in frames(photo, art, settings):
+            history.append((frame.step, frame.losses))
+            pair = (photo.resize(frame.image.size), frame.image)
+            yield (frame.image, loss_figure(history), status_line(frame, steps), pair if frame.final else gr.skip(),
+                   pair)
+    except gr.Error as err:
+        if not hosting.zero_gpu_error(err):
+            raise
+        message = (f"The shared GPU could not run this: {err.message} The app still works: the other tabs run on "
+                   "the CPU, and a smaller size or fewer steps asks for less GPU time.")
+        yield gr.skip(), gr.skip(), f"**GPU unavailable.** {message}", gr.skip(), gr.skip()
+        raise gr.Error(message, title=err.title) from None
+
+
+def waiting_runs(demo: gr.Blocks) -> int:
+    """Style runs waiting in Gradio's queue behind the running one (its queue for the 'style' concurrency id)."""
+    events = getattr(getattr(demo, "_queue", None), "event_queue_per_concurrency_id", {}).get("style")
+    return len(events.queue) if events is not None else 0
+
+
+def admit(demo: gr.Blocks):
+    """Start's first step, before the run joins the queue (it does not queue itself): a clear "busy" message once
+    the style line is full, so nobody waits behind a long line of runs. (A script that calls /stylize directly
+    joins the line whatever its length.)"""
+    def check() -> None:
+        limit, waiting = hosting.style_queue(), waiting_runs(demo)
+        if limit is not None and waiting >= limit:
+            raise gr.Error(f"Busy: {waiting} style run{' is' if waiting == 1 else 's are'} already waiting for this "
+                           "shared server. Try again in a minute or two; the other tabs work meanwhile.", title="Busy")
+    return check
+
+
+def host_note() -> str:
+    """What this host allows, under Start."""
+    note = f"Runs on {hosting.device_name()}."
+    if hosting.style_seconds():
+        note += (f" This server is shared, so a run stops after {hosting.style_seconds():.0f} s and shows where it "
+                 "got to; if others are running, yours waits its turn (its place in the line shows here).")
+    return note
 
 
 def stopped(last: tuple | None) -> tuple[str, tuple | None]:
@@ -107,7 +171,7 @@ def build(demo: gr.Blocks) -> None:
         with gr.Row():
             start = gr.Button("Start", variant="primary", min_width=120)
             stop = gr.Button("Stop", variant="stop", min_width=120)
-        status = gr.Markdown(f"Runs on {device_name()}.")
+        status = gr.Markdown(host_note())
         last = gr.State()            # the last (photo, result) pair shown, for before/after after a Stop
         with gr.Row():
             # the result and before/after scaled to fit their boxes (CSS in app.py): one size, never cut
@@ -138,15 +202,24 @@ def build(demo: gr.Blocks) -> None:
                     optimizer = gr.Radio([("L-BFGS", "lbfgs"), ("Adam", "adam")], value="lbfgs", label="Optimiser")
                     init = gr.Radio([("the photo", "content"), ("noise", "noise")], value="content",
                                     label="Start from")
-                preserve = gr.Checkbox(False, label="Keep the photo's colours")
+                with gr.Row():
+                    preserve = gr.Checkbox(False, label="Keep the photo's colours")
+                    keep_borders = gr.Checkbox(False, label="Keep the painting's plain borders",
+                                               info="a frame or margin is cut off by default")
         gr.Markdown(LOSS_TEXT)
 
-    inputs = [content, painting, strength, content_weight, smoothness, size, steps, optimizer, init, preserve]
-    # no progress overlay on the outputs: the status line tells how the run goes, and a refused input is one message,
-    # not an Error badge on each of the four outputs
+    inputs = [content, painting, strength, content_weight, smoothness, size, steps, optimizer, init, preserve,
+              keep_borders]
+    # one run at a time; a full line refuses a new one before it joins (admit). No progress overlay on the outputs:
+    # the status line tells how the run goes (and, while a run waits, its place in the line: Gradio's tracker, on
+    # that one component), and a refused input is one message, not an Error badge on each of the four outputs
+    queued = start.click(admit(demo), None, None, concurrency_limit=None, show_progress="hidden", api_name="admit",
+                         api_visibility="undocumented")
+    queued.failure(lambda: BUSY, None, status, queue=False, **QUIET)
+    job = queued.success(run, inputs, [live, curves, status, compare, last], api_name="stylize",
+                         concurrency_limit=1, concurrency_id="style", show_progress="full",
+                         show_progress_on=[live])
     start.click(None, None, status, js=f"() => {STARTING!r}")
-    job = start.click(run, inputs, [live, curves, status, compare, last], api_name="stylize", concurrency_limit=1,
-                      concurrency_id="style", show_progress="hidden")
     # the status is written again once a frame already on its way has landed (it would say "Running" again)
     stop.click(stopped, last, [status, compare], cancels=[job], queue=False, api_visibility="undocumented").then(
         None, js=f"() => new Promise((done) => setTimeout(done, {SETTLE_MS}))").then(

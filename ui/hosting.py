@@ -1,0 +1,80 @@
+"""Where the app runs and what follows from it: a laptop, a CPU Space, a machine with a GPU, or ZeroGPU (Hugging
+Face's shared GPUs, lent to one call at a time through the `spaces` package).
+
+- The small models (VAE, classifier, denoiser, super-resolution, GAN) run on the GPU when the machine has one, on
+  the CPU otherwise, and on the CPU under ZeroGPU too: each ZeroGPU call waits for a GPU and spends the visitor's
+  quota, far more than the milliseconds these models take on a CPU, at every slider move.
+- Style transfer runs on the GPU wherever there is one, under ZeroGPU inside `gpu(...)`.
+- On a shared CPU Space each style run has a time limit and the style queue a length limit (fair_* below); the
+  environment variables GENMODELS_STYLE_SECONDS and GENMODELS_STYLE_QUEUE change them anywhere.
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Callable
+
+try:        # before anything starts CUDA: ZeroGPU patches torch when it is imported
+    import spaces
+except ImportError:         # the package is optional off Hugging Face (requirements.txt installs it)
+    spaces = None
+
+import torch
+
+ON_SPACE = bool(os.environ.get("SPACE_ID"))            # set by Hugging Face in every Space
+ZERO_GPU = spaces is not None and spaces.config.Config.zero_gpu
+GPU = torch.cuda.is_available()                         # under ZeroGPU: True (spaces lends one per call)
+MODEL_DEVICE = "cuda" if GPU and not ZERO_GPU else "cpu"
+STYLE_DEVICE = "cuda" if GPU else "cpu"
+STYLE_SECONDS_ON_SHARED_CPU = 120    # a style run's time limit on a CPU Space: others wait at most this per run
+STYLE_QUEUE = 3                      # style runs that may wait behind the one running; more are told to come back
+ZERO_GPU_SECONDS = (10, 90)          # the GPU time a style run asks ZeroGPU for, at least and at most: a request
+                                     # over what a visitor has left of the daily quota is refused outright
+
+
+def setting(name: str, default: float | None) -> float | None:
+    """A number from the environment: unset gives the default, '0', 'none' or 'off' gives None (no limit)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in ("0", "none", "off", ""):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number, 0 or 'none', got {raw!r}.")
+    return value
+
+
+def style_seconds() -> float | None:
+    """The longest a style run may take (None: no limit). On by default on a CPU Space only: a laptop has one
+    visitor, and a GPU run takes seconds."""
+    return setting("GENMODELS_STYLE_SECONDS", STYLE_SECONDS_ON_SHARED_CPU if ON_SPACE and not GPU else None)
+
+
+def style_queue() -> int | None:
+    """How many style runs may wait behind the running one (None: no limit)."""
+    value = setting("GENMODELS_STYLE_QUEUE", STYLE_QUEUE)
+    return None if value is None else int(value)
+
+
+def device_name() -> str:
+    if STYLE_DEVICE == "cuda":
+        return f"GPU: {torch.cuda.get_device_name(0)}" + (" (ZeroGPU, shared)" if ZERO_GPU else "")
+    from genmodels.style import default_precision
+    return f"CPU: {torch.get_num_threads()} threads, {default_precision('cpu')} convolutions"
+
+
+def gpu(duration: Callable[..., float]) -> Callable[[Callable], Callable]:
+    """@spaces.GPU(duration=duration): under ZeroGPU the function runs in a process that holds a GPU for about
+    duration(*its arguments) seconds; anywhere else (no `spaces`, or `spaces` off ZeroGPU) it is left as it is."""
+    if spaces is None:
+        return lambda fn: fn
+    return spaces.GPU(duration=duration)
+
+
+def zero_gpu_error(err: Exception) -> bool:
+    """Whether a gr.Error came from ZeroGPU itself (quota used up, no GPU free, the GPU task aborted)."""
+    return "zerogpu" in str(getattr(err, "title", "") or "").lower()
