@@ -1,15 +1,16 @@
-"""Style transfer speed and quality: python bench/style.py [--size 256] [--evals 300] [--skip-memory]
+"""Style transfer speed and quality: python bench/style.py [--size 256] [--configs pixels,multiscale] [--skip-memory]
 
 1. Time to quality: the classic algorithm as the PyTorch tutorial writes it (below: shipped VGG16, content
    conv4_2, style conv1_1…conv5_1, Gram / (C·H·W), content weight 1, style weight 10, L-BFGS with the
    strong-Wolfe line search stepping a closure, 300 closure evaluations from the content image) against
    genmodels.style.stylize with the same layers and weights, streaming its previews, in the same process on
-   the same images. Both are scored with the reference's float32 loss; the ratio is reference time /
-   engine time to reach the reference's final loss.
+   the same images, once per engine setting in --configs (CONFIGS below: L-BFGS on the pixels, through a
+   Laplacian pyramid, coarse-to-fine), each until it reaches the reference's final loss. All are scored with
+   the reference's float32 loss; the ratio is reference time / engine time to reach the reference's final loss.
 2. The engine with its default settings: time to the first preview, the cost of previews, the 30 s frame.
 3. Peak RSS (a fresh process each) at 256 and 512 px.
 
-Writes bench/out/style-*.png (side by side, 30 s frame), style-curves.csv and style-curves.html.
+Writes bench/out/style-reference-vs-engine-SIZE.png (the fastest setting), style-curves-SIZE.csv, style-30s.png.
 """
 from __future__ import annotations
 
@@ -164,32 +165,21 @@ def peak_rss(size: int, steps: int) -> float:
 
 
 CONFIGS = {            # engine settings compared against the reference (same layers and weights, TV 0)
-    "pixels": {},                                        # the engine as it was: L-BFGS on the pixels
-    "multiscale": {"multiscale": 4},                     # L-BFGS through a 4-layer Laplacian pyramid
-    "coarse": {"coarse_steps": (40, 60)},                # 40 passes at ¼ size, 60 at ½, then full size
+    "pixels": {"multiscale": 0},                         # the engine as it was: L-BFGS on the pixels
+    "multiscale": {"multiscale": 4},                     # L-BFGS through a 4-layer Laplacian pyramid (the default)
+    "coarse": {"coarse_steps": (40, 60), "multiscale": 0},   # 40 passes at ¼ size, 60 at ½, then full size
     "coarse+multiscale": {"coarse_steps": (40, 60), "multiscale": 4},
 }
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--size", type=int, default=256)
-    p.add_argument("--evals", type=int, default=300, help="the reference's closure evaluations")
-    p.add_argument("--configs", default="pixels,multiscale,coarse+multiscale",
-                   help=f"engine settings to time, comma-separated, from {', '.join(CONFIGS)}")
-    p.add_argument("--skip-memory", action="store_true")
-    p.add_argument("--skip-defaults", action="store_true")
-    args = p.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, engine precision "
-          f"{style.default_precision('cpu')}", flush=True)
-
-    ref_img, ref_curve, loss_fn = run_reference(args.size, args.evals)
+def time_to_quality(size: int, evals: int, configs: list[str]) -> None:
+    """The reference, then each engine setting until it reaches the reference's final loss; prints the table."""
+    ref_img, ref_curve, loss_fn = run_reference(size, evals)
     ref_final, ref_time = true_loss(loss_fn, ref_img), ref_curve[-1][0]
     print(f"reference: {len(ref_curve)} evaluations, {ref_time:.1f} s, final loss {ref_final:.4g}", flush=True)
     runs = {}
-    for name in args.configs.split(","):
-        curve, gaps, frame = run_engine(args.size, 2 * args.evals, loss_fn, ref_final, stop_at_target=True,
+    for name in configs:
+        curve, gaps, frame = run_engine(size, 2 * evals, loss_fn, ref_final, stop_at_target=True,
                                         **CONFIGS[name])
         t_eng = time_to(curve, ref_final)
         runs[name] = {"curve": curve, "frame": frame, "t": t_eng}
@@ -201,11 +191,11 @@ def main() -> None:
 
     # pictures side by side: reference final, the fastest engine setting when it first reached the reference's loss
     ref_pil = to_pil(rows["ref_img"])
-    side = style.Image.new("RGB", (2 * args.size + 8, args.size), "white")
+    side = style.Image.new("RGB", (2 * size + 8, size), "white")
     side.paste(ref_pil, (0, 0))
-    side.paste(rows["frame"].image.resize(ref_pil.size), (args.size + 8, 0))
-    side.save(OUT / f"style-reference-vs-engine-{args.size}.png")
-    with open(OUT / f"style-curves-{args.size}.csv", "w", newline="") as fh:
+    side.paste(rows["frame"].image.resize(ref_pil.size), (size + 8, 0))
+    side.save(OUT / f"style-reference-vs-engine-{size}.png")
+    with open(OUT / f"style-curves-{size}.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["who", "seconds", "loss"])
         w.writerows([("reference", round(t, 3), loss) for t, loss in rows["ref"]])
@@ -217,25 +207,40 @@ def main() -> None:
         at = [min((v for s, v, *_ in curve if s <= t), default=None) for t in times]
         print(f"  {who}: " + " | ".join("—" if v is None else f"{v:.3g}" for v in at))
 
-    if not args.skip_defaults:
-        runs = [default_run(args.size, 32, 1.0)]
-        firsts = [r["first_preview_s"] for r in runs]
-        print(f"\ndefaults at {args.size} px: first preview median {statistics.median(firsts):.2f} s "
-              f"({[round(f, 2) for f in firsts]}); {runs[-1]['steps']} passes in {runs[-1]['elapsed']:.1f} s")
-        runs[-1]["frame30"].image.save(OUT / "style-30s.png")
-        # preview cost: the same number of passes with and without previews
-        n = 120
-        with_p, without = [], []
-        for _ in range(1):
-            for store, every in ((with_p, 1.0), (without, 1e9)):
-                t = time.perf_counter()
-                for _f in style.stylize(str(CONTENT), str(STYLE), size=args.size, steps=n, preview_seconds=every):
-                    pass
-                store.append(time.perf_counter() - t)
-        cost = statistics.median(with_p) / statistics.median(without) - 1
-        print(f"previews cost: {n} passes take {statistics.median(with_p):.1f} s with previews every second, "
-              f"{statistics.median(without):.1f} s without: {100 * cost:+.1f}%")
 
+def defaults(size: int) -> None:
+    """The engine as the library's defaults run it: first preview, the 30 s frame, what previews cost."""
+    run = default_run(size, 32, 1.0)
+    print(f"\ndefaults at {size} px: first preview {run['first_preview_s']:.2f} s; {run['steps']} passes in "
+          f"{run['elapsed']:.1f} s")
+    run["frame30"].image.save(OUT / "style-30s.png")
+    n, seconds = 120, {}                 # what previews cost: the same passes with previews every second and none
+    for every in (1.0, 1e9):
+        t = time.perf_counter()
+        for _ in style.stylize(str(CONTENT), str(STYLE), size=size, steps=n, preview_seconds=every):
+            pass
+        seconds[every] = time.perf_counter() - t
+    print(f"previews cost: {n} passes take {seconds[1.0]:.1f} s with previews every second, {seconds[1e9]:.1f} s "
+          f"without: {100 * (seconds[1.0] / seconds[1e9] - 1):+.1f}%")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--evals", type=int, default=300, help="the reference's closure evaluations")
+    p.add_argument("--configs", default="pixels,multiscale,coarse+multiscale",
+                   help=f"engine settings to time, comma-separated, from {', '.join(CONFIGS)}")
+    p.add_argument("--skip-time-to-quality", action="store_true")
+    p.add_argument("--skip-memory", action="store_true")
+    p.add_argument("--skip-defaults", action="store_true")
+    args = p.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, engine precision "
+          f"{style.default_precision('cpu')}", flush=True)
+    if not args.skip_time_to_quality:
+        time_to_quality(args.size, args.evals, args.configs.split(","))
+    if not args.skip_defaults:
+        defaults(args.size)
     if not args.skip_memory:
         for size in (256, 512):
             print(f"peak RSS, {size} px, 30 passes: {peak_rss(size, 30):.0f} MiB", flush=True)

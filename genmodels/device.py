@@ -16,14 +16,19 @@ def default_device() -> str:
     return _default
 
 
-def use_device(device: str) -> None:
-    """Load models onto `device` from now on ("cpu", "cuda", "cuda:1"); the app calls it once at start-up."""
-    global _default
+def checked(device: str) -> str:
+    """A device this machine has ("cpu", "cuda", "cuda:1"), or ValueError saying why not."""
     try:
         torch.empty(0, device=device)      # an unknown or absent device fails here, not in the first event
     except (RuntimeError, AssertionError) as err:
         raise ValueError(f"Device {device!r} is not available here ({err}).") from None
-    _default = device
+    return device
+
+
+def use_device(device: str) -> None:
+    """Load models onto `device` from now on; the app calls it once at start-up."""
+    global _default
+    _default = checked(device)
 
 
 def model_device(model: nn.Module) -> torch.device:

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from . import checks, imaging
+from .device import checked as checked_device
 from .imaging import Picture, open_picture, to_pil
 from .registry import load_model
 from .vgg16 import MEAN_RGB, VGG_LAYERS, VGG16Features
@@ -42,6 +43,7 @@ OPTIMIZERS, INITS = ("lbfgs", "adam"), ("content", "noise")
 PRECISIONS = {"auto": None, "float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
 MAX_SIZE, MAX_STEPS = 4096, 10_000
 MAX_LEVELS = 4                    # pyramid levels below the full size (each half the one above)
+MULTISCALE = 4                    # coarser layers the image is optimised through (see Canvas; BENCHMARKS.md)
 
 
 # ---------------------------------------------------------------- images in and out
@@ -108,7 +110,7 @@ class Settings:
     of them are spent first on a pyramid of smaller images (coarse-to-fine), then the image is upsampled and
     refined at `size`. coarse_steps is one number (all at half the size) or one per level, coarsest first: (40, 60)
     spends 40 passes at a quarter of the size and 60 at half of it. multiscale: how many coarser layers the image is
-    optimised through (see Canvas; 0: the pixels themselves)."""
+    optimised through (see Canvas; 0: the pixels themselves); it changes the path, not the loss or its minimum."""
     size: int = 256
     steps: int = 300
     content_layers: tuple[str, ...] = CONTENT_LAYERS
@@ -120,7 +122,7 @@ class Settings:
     init: str = "content"
     lr: float | None = None
     coarse_steps: int | tuple[int, ...] = 0
-    multiscale: int = 0
+    multiscale: int = MULTISCALE
     preserve_colors: bool = False
     trim_borders: bool = False
     device: str | None = None
@@ -149,7 +151,7 @@ class Settings:
             raise ValueError(f"coarse_steps must add up to fewer than the steps ({self.steps}), got {sum(coarse)}.")
         put("coarse_steps", coarse)
         put("multiscale", checks.whole(self.multiscale, "multiscale", 0, MAX_LEVELS))
-        put("device", self.device or default_device())
+        put("device", checked_device(self.device or default_device()))
         put("precision", checks.one_of(self.precision, "precision", tuple(PRECISIONS)))
         put("preview_seconds", checks.number(self.preview_seconds, "preview_seconds", 0, math.inf))
         if self.max_seconds is not None:
@@ -417,7 +419,7 @@ def stylize(content: Picture, style: Picture, size: int = 256, steps: int = 300,
             content_layers: Sequence[str] = CONTENT_LAYERS, style_layers: Sequence[str] = STYLE_LAYERS,
             content_weight: float = 1.0, style_weight: float = 10.0, tv_weight: float = 10.0,
             optimizer: str = "lbfgs", init: str = "content", lr: float | None = None,
-            coarse_steps: int | Sequence[int] = 0, multiscale: int = 0, preserve_colors: bool = False,
+            coarse_steps: int | Sequence[int] = 0, multiscale: int = MULTISCALE, preserve_colors: bool = False,
             trim_borders: bool = False, device: str | None = None, precision: str = "auto",
             preview_seconds: float = 1.0, max_seconds: float | None = None, seed: int = 0) -> Iterator[Frame]:
     """Optimise an image towards `content` in the style of `style`; yields Frames (see the module docstring).

@@ -87,6 +87,7 @@ def test_closing_the_generator_stops_the_work_at_once():
     (dict(coarse_steps=(1, 1, 1, 1, 1)), "at most 4 levels"),
     (dict(multiscale=9), "multiscale must be a whole number from 0 to 4"),
     (dict(max_seconds=-1), "max_seconds must be a number ≥ 0"),
+    (dict(device="gpu"), "Device 'gpu' is not available here"),
 ])
 def test_bad_settings_are_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -115,7 +115,7 @@ def test_a_run_that_reaches_the_time_limit_says_so(tmp_path, monkeypatch):
     frames = list(style_tab.run(str(tmp_path / "c.png"), str(tmp_path / "s.png"), 1.0, 1.0, 10.0, 64, 1000, "lbfgs",
                                 "content", False))
     status = frames[-1][2]
-    assert "Time limit" in status and "stops after 1 s" in status and "of 1000" in status
+    assert "Time limit" in status and "stops after 1 s here (this server is shared" in status and "of 1000" in status
 
 
 def test_zero_gpu_running_out_is_a_clear_message_and_the_last_image_stays(tmp_path, monkeypatch):
@@ -158,13 +158,18 @@ def test_frames_cross_a_process_boundary_as_cpu_images_and_numbers(tmp_path):
     assert again.losses == frame.losses and again.image.tobytes() == frame.image.tobytes()
 
 
-def test_the_gpu_time_asked_of_zero_gpu_grows_with_size_and_steps_within_its_bounds():
+def test_the_gpu_time_asked_of_zero_gpu_grows_with_size_and_steps_within_its_bounds(monkeypatch):
     from ui import hosting, style_tab
 
     ask = [style_tab.gpu_seconds(None, None, {"size": size, "steps": steps})
            for size, steps in ((64, 10), (512, 300), (1024, 300), (1024, 1000), (1024, 10_000))]
     assert ask == sorted(ask) and ask[0] == hosting.ZERO_GPU_SECONDS[0] and ask[-1] == hosting.ZERO_GPU_SECONDS[1]
     assert ask[1] < ask[2] < ask[3]
+    with pytest.raises(ValueError, match="The size must be a number from 16"):
+        style_tab.gpu_seconds(None, None, {"size": 1e9, "steps": 300})     # ZeroGPU asks before stylize checks
+    monkeypatch.setattr(hosting, "ZERO_GPU", True)           # the run ends itself just before ZeroGPU would
+    settings = style_tab.run_settings(1.0, 1.0, 10.0, 1024, 1000, "lbfgs", "content", False, False)
+    assert settings["max_seconds"] == style_tab.gpu_seconds(None, None, settings) - style_tab.GPU_MARGIN_SECONDS
 
 
 def test_a_full_style_line_refuses_one_more_run_with_a_busy_message(app_client, tmp_path, monkeypatch):

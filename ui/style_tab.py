@@ -29,6 +29,7 @@ BUSY = "**Busy.** Other visitors' runs are already waiting for this shared serve
 TERM_COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#444444"}
 GPU_PASS_SECONDS = 0.012    # ZeroGPU's request: one VGG pass at 512 px, with room to spare (scales with the area)
 GPU_START_SECONDS = 10      # ... plus the GPU process's start and the previews
+GPU_MARGIN_SECONDS = 4      # a ZeroGPU run ends itself this long before the time it asked for
 
 TEXT = """
 **Neural style transfer** (Gatys et al.) starts from your photo and nudges its pixels, step by step, to lower two
@@ -67,18 +68,24 @@ def check_pictures(content: str | None, painting: str | None) -> tuple[Image.Ima
 
 def run_settings(strength: float, content_weight: float, smoothness: float, size: float, steps: float,
                  optimizer: str, init: str, preserve_colors: bool, keep_borders: bool) -> dict:
-    """The tab's controls as stylize's keyword arguments (stylize checks them), with this host's time limit."""
-    return dict(size=size, steps=steps, style_weight=10.0 ** checks.number(strength, "The style strength", -1, 3),
-                content_weight=content_weight, tv_weight=smoothness, optimizer=optimizer, init=init,
-                preserve_colors=bool(preserve_colors), trim_borders=not keep_borders,
-                preview_seconds=PREVIEW_SECONDS, max_seconds=hosting.style_seconds())
+    """The tab's controls as stylize's keyword arguments (stylize checks them), with this host's time limit: a
+    shared CPU's, or under ZeroGPU a little under the GPU time the run asks for, so that it ends with its best
+    image rather than being cut off."""
+    settings = dict(size=size, steps=steps, style_weight=10.0 ** checks.number(strength, "The style strength", -1, 3),
+                    content_weight=content_weight, tv_weight=smoothness, optimizer=optimizer, init=init,
+                    preserve_colors=bool(preserve_colors), trim_borders=not keep_borders,
+                    preview_seconds=PREVIEW_SECONDS, max_seconds=hosting.style_seconds())
+    if hosting.ZERO_GPU:
+        settings["max_seconds"] = gpu_seconds(None, None, settings) - GPU_MARGIN_SECONDS
+    return settings
 
 
-def gpu_seconds(photo: Image.Image, painting: Image.Image, settings: dict) -> int:
+def gpu_seconds(photo: Image.Image | None, painting: Image.Image | None, settings: dict) -> int:
     """The GPU time a run asks ZeroGPU for, from its size and passes (ZeroGPU's queue favours short requests)."""
-    area = (float(settings["size"]) / 512) ** 2
+    area = (checks.number(settings["size"], "The size", 16, style.MAX_SIZE) / 512) ** 2
+    passes = checks.number(settings["steps"], "The number of steps", 1, style.MAX_STEPS)
     low, high = hosting.ZERO_GPU_SECONDS
-    return int(min(high, max(low, GPU_START_SECONDS + GPU_PASS_SECONDS * area * float(settings["steps"]))))
+    return int(min(high, max(low, GPU_START_SECONDS + GPU_PASS_SECONDS * area * passes)))
 
 
 @hosting.gpu(duration=gpu_seconds)
@@ -89,14 +96,15 @@ def frames(photo: Image.Image, painting: Image.Image, settings: dict) -> Iterato
         yield dataclasses.replace(frame, pixels=None)
 
 
-def status_line(frame: style.Frame, steps: float) -> str:
+def status_line(frame: style.Frame, settings: dict) -> str:
     rate = frame.step / max(frame.elapsed, 1e-6)
     state = "Time limit" if frame.timed_out else "Done" if frame.final else "Running"
-    line = (f"**{state}**: step {frame.step} of {int(steps)} · {rate:.1f} steps/s · {frame.elapsed:.1f} s · "
-            f"{hosting.device_name()} · {frame.image.width}×{frame.image.height} px")
+    line = (f"**{state}**: step {frame.step} of {int(settings['steps'])} · {rate:.1f} steps/s · "
+            f"{frame.elapsed:.1f} s · {hosting.device_name()} · {frame.image.width}×{frame.image.height} px")
     if frame.timed_out:
-        line += (f". On this shared server a run stops after {hosting.style_seconds():.0f} s so that no visitor "
-                 "waits long: this is where it got to.")
+        why = ("the GPU is lent for a limited time" if hosting.ZERO_GPU else
+               "this server is shared, so no visitor waits long")
+        line += f". A run stops after {settings['max_seconds']:.0f} s here ({why}): this is where it got to."
     return line
 
 
@@ -112,8 +120,8 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
         for frame in frames(photo, art, settings):
             history.append((frame.step, frame.losses))
             pair = (photo.resize(frame.image.size), frame.image)
-            yield (frame.image, loss_figure(history), status_line(frame, steps), pair if frame.final else gr.skip(),
-                   pair)
+            yield (frame.image, loss_figure(history), status_line(frame, settings),
+                   pair if frame.final else gr.skip(), pair)
     except gr.Error as err:
         if not hosting.zero_gpu_error(err):
             raise
@@ -130,9 +138,9 @@ def waiting_runs(demo: gr.Blocks) -> int:
 
 
 def admit(demo: gr.Blocks):
-    """Start's first step, before the run joins the queue (it does not queue itself): a clear "busy" message once
-    the style line is full, so nobody waits behind a long line of runs. (A script that calls /stylize directly
-    joins the line whatever its length.)"""
+    """Start's first step, before the run joins the style line (it waits behind nothing itself): a clear "busy"
+    message once the line is full, so nobody waits behind a long line of runs. (A script that calls /stylize
+    directly joins the line whatever its length.)"""
     def check() -> None:
         limit, waiting = hosting.style_queue(), waiting_runs(demo)
         if limit is not None and waiting >= limit:
@@ -146,7 +154,8 @@ def host_note() -> str:
     note = f"Runs on {hosting.device_name()}."
     if hosting.style_seconds():
         note += (f" This server is shared, so a run stops after {hosting.style_seconds():.0f} s and shows where it "
-                 "got to; if others are running, yours waits its turn (its place in the line shows here).")
+                 "got to; if others are running, yours waits its turn (its place in the line shows on the "
+                 "result).")
     return note
 
 
