@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import statistics
 import subprocess
 import sys
@@ -172,11 +173,31 @@ CONFIGS = {            # engine settings compared against the reference (same la
 }
 
 
-def time_to_quality(size: int, evals: int, configs: list[str]) -> None:
-    """The reference, then each engine setting until it reaches the reference's final loss; prints the table."""
+def reference(size: int, evals: int, reuse: bool) -> tuple[list, int, float, float, ReferenceLoss, object]:
+    """The reference's curve, final loss and time, its loss function and final picture. Each run is recorded in
+    bench/out/style-reference-SIZE.json (+ .png); with reuse, that record stands in for a new run (at 512 px the
+    reference takes ≈20 min on 2 cores)."""
+    record, picture = OUT / f"style-reference-{size}.json", OUT / f"style-reference-{size}.png"
+    if reuse and record.exists():
+        saved = json.loads(record.read_text())
+        loss_fn = ReferenceLoss(style.load_vgg("cpu"), square(CONTENT, size), square(STYLE, size))
+        ref_pil = style.Image.open(picture).convert("RGB") if picture.exists() else None
+        print(f"reference: recorded {saved['recorded']}", flush=True)
+        return ([tuple(c) for c in saved["curve"]], saved["evaluations"], saved["final_loss"], saved["seconds"],
+                loss_fn, ref_pil)
     ref_img, ref_curve, loss_fn = run_reference(size, evals)
-    ref_final, ref_time = true_loss(loss_fn, ref_img), ref_curve[-1][0]
-    print(f"reference: {len(ref_curve)} evaluations, {ref_time:.1f} s, final loss {ref_final:.4g}", flush=True)
+    ref_final, ref_time, ref_pil = true_loss(loss_fn, ref_img), ref_curve[-1][0], to_pil(ref_img)
+    ref_pil.save(picture)
+    record.write_text(json.dumps({"recorded": time.strftime("%Y-%m-%d %H:%M"), "evaluations": len(ref_curve),
+                                  "final_loss": ref_final, "seconds": ref_time, "threads": torch.get_num_threads(),
+                                  "curve": ref_curve}))
+    return ref_curve, len(ref_curve), ref_final, ref_time, loss_fn, ref_pil
+
+
+def time_to_quality(size: int, evals: int, configs: list[str], reuse: bool = False) -> None:
+    """The reference, then each engine setting until it reaches the reference's final loss; prints the table."""
+    ref_curve, ref_evals, ref_final, ref_time, loss_fn, ref_pil = reference(size, evals, reuse)
+    print(f"reference: {ref_evals} evaluations, {ref_time:.1f} s, final loss {ref_final:.4g}", flush=True)
     runs = {}
     for name in configs:
         curve, gaps, frame = run_engine(size, 2 * evals, loss_fn, ref_final, stop_at_target=True,
@@ -187,23 +208,22 @@ def time_to_quality(size: int, evals: int, configs: list[str]) -> None:
               f"{'never' if t_eng is None else f'{t_eng:.1f} s'} (ratio {ref_time / t_eng if t_eng else 0:.2f}, "
               f"{frame.step} passes); preview gaps median {statistics.median(gaps[1:-1] or gaps):.2f} s", flush=True)
     best = min(runs, key=lambda n: runs[n]["t"] or float("inf"))
-    rows = {"ref": ref_curve, "engine": runs[best]["curve"], "ref_img": ref_img, "frame": runs[best]["frame"]}
 
     # pictures side by side: reference final, the fastest engine setting when it first reached the reference's loss
-    ref_pil = to_pil(rows["ref_img"])
-    side = style.Image.new("RGB", (2 * size + 8, size), "white")
-    side.paste(ref_pil, (0, 0))
-    side.paste(rows["frame"].image.resize(ref_pil.size), (size + 8, 0))
-    side.save(OUT / f"style-reference-vs-engine-{size}.png")
+    if ref_pil is not None:
+        side = style.Image.new("RGB", (2 * size + 8, size), "white")
+        side.paste(ref_pil, (0, 0))
+        side.paste(runs[best]["frame"].image.resize(ref_pil.size), (size + 8, 0))
+        side.save(OUT / f"style-reference-vs-engine-{size}.png")
     with open(OUT / f"style-curves-{size}.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["who", "seconds", "loss"])
-        w.writerows([("reference", round(t, 3), loss) for t, loss in rows["ref"]])
+        w.writerows([("reference", round(t, 3), loss) for t, loss in ref_curve])
         for name, run in runs.items():
             w.writerows([(name, round(t, 3), loss) for t, loss, _ in run["curve"]])
     times = [t for t in (5, 10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900) if t < ref_time]
     print(f"\nloss at fixed times (s): {times}")
-    for who, curve in [("reference", rows["ref"])] + [(n, r["curve"]) for n, r in runs.items()]:
+    for who, curve in [("reference", ref_curve)] + [(n, r["curve"]) for n, r in runs.items()]:
         at = [min((v for s, v, *_ in curve if s <= t), default=None) for t in times]
         print(f"  {who}: " + " | ".join("—" if v is None else f"{v:.3g}" for v in at))
 
@@ -230,6 +250,8 @@ def main() -> None:
     p.add_argument("--evals", type=int, default=300, help="the reference's closure evaluations")
     p.add_argument("--configs", default="pixels,multiscale,coarse+multiscale",
                    help=f"engine settings to time, comma-separated, from {', '.join(CONFIGS)}")
+    p.add_argument("--reuse-reference", action="store_true",
+                   help="take the reference from bench/out/style-reference-SIZE.json (a previous run) if it is there")
     p.add_argument("--skip-time-to-quality", action="store_true")
     p.add_argument("--skip-memory", action="store_true")
     p.add_argument("--skip-defaults", action="store_true")
@@ -238,7 +260,7 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, engine precision "
           f"{style.default_precision('cpu')}", flush=True)
     if not args.skip_time_to_quality:
-        time_to_quality(args.size, args.evals, args.configs.split(","))
+        time_to_quality(args.size, args.evals, args.configs.split(","), args.reuse_reference)
     if not args.skip_defaults:
         defaults(args.size)
     if not args.skip_memory:

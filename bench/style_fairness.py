@@ -4,8 +4,8 @@ Starts `python app.py` as a fresh process (from --app-dir: point it at a checkou
 1. Responsiveness: /decode from 8 concurrent HTTP clients (each a process with its own session, the path a browser
    takes), alone and again while two style runs are queued (one running, one waiting), p50/p95 in ms; /generate
    (GAN) and /denoise from one client, alone and during the runs.
-2. The style queue: runs are submitted until one is refused (at most 8); what the refusal says, and the place in
-   line the last waiting run is told.
+2. The style queue: runs are started as the page starts them (/admit, then /stylize) until one is refused (at
+   most 8); what the refusal says, and the place in line the last waiting run is told.
 3. Memory: --runs style runs, 256 and 512 px in turn, each started and cancelled after its first frame, as Stop
    does; the server's resident memory after the first four and after all, and how long after each cancel the
    server's CPU falls idle.
@@ -32,9 +32,10 @@ PHOTO, PAINTING = ROOT / "examples/style/chelsea.jpg", ROOT / "examples/style/st
 MOST_SUBMITTED = 8
 
 
-def start_app(app_dir: Path, port: int):
+def start_app(app_dir: Path, port: int, style_seconds: str):
     import subprocess
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
+               GENMODELS_STYLE_SECONDS=style_seconds)
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=app_dir, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     while True:
@@ -81,7 +82,7 @@ def call_ms(http: httpx.Client, url: str, api_name: str, data: list, session: st
 
 def other_tabs(url: str, n: int = 20) -> dict:
     """/generate and /denoise from one client: p50/p95 (ms)."""
-    calls = {"/generate": ["mnist", 7, 16, 1.0], "/denoise": ["mnist", 3, None, "gaussian", 0.5, 0, "mnist"]}
+    calls = {"/generate": ["mnist", 7, 16, 1.0, 0.6], "/denoise": ["mnist", 3, None, "gaussian", 0.5, 0, "mnist"]}
     out = {}
     with httpx.Client(timeout=60) as http:
         for api_name, data in calls.items():
@@ -96,6 +97,15 @@ def submit_run(client, size: int, steps: int = 1000):
                          "content", False, api_name="/stylize")
 
 
+def cancel(job) -> None:
+    """Cancel a run as Stop does. gradio_client's cancel request times out after 5 s while the server finishes the
+    pass in flight (a 512 px pass on a busy 2-core CPU can take longer); the run is cancelled all the same."""
+    try:
+        job.cancel()
+    except httpx.TimeoutException:
+        pass
+
+
 def first_frame(job, timeout: float = 120) -> None:
     deadline = time.time() + timeout
     while not job.outputs():
@@ -104,55 +114,62 @@ def first_frame(job, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
-def responsiveness(url: str, client, calls: int, clients: int) -> dict:
+def style_client(url: str):
+    """A gradio_client session for style runs. (Two jobs submitted at once from one session may join the queue in
+    either order: submit the next only once the first is running.)"""
+    from gradio_client import Client
+    return Client(url, verbose=False, ssl_verify=False)
+
+
+def responsiveness(url: str, calls: int, clients: int) -> dict:
     per = max(1, calls // clients)
     alone, wall = concurrent_calls("http", url, clients, per)
     res = {"decode_alone": summary(alone, wall), "other_tabs_alone": other_tabs(url)}
-    runs = [submit_run(client, 512), submit_run(client, 512)]
+    client = style_client(url)
+    runs = [submit_run(client, 512)]
     try:
-        first_frame(runs[0])
+        first_frame(runs[0])                             # running; then the second joins the line behind it
+        runs.append(submit_run(client, 512))
+        time.sleep(1.0)
         during, wall = concurrent_calls("http", url, clients, per)
         res["decode_during_two_style_runs"] = summary(during, wall)
         res["other_tabs_during_two_style_runs"] = other_tabs(url)
     finally:
         for job in reversed(runs):
-            job.cancel()
+            cancel(job)
     return res
 
 
-def queue_limit(client, pid: int) -> dict:
-    """Submit runs until one is refused; the last waiting run's place in line."""
-    jobs, refusal = [], None
+def queue_limit(url: str, pid: int) -> dict:
+    """Start runs as the page does (/admit, then /stylize) until one is refused; the last waiting run's place."""
+    client, jobs, refusal = style_client(url), [], None
     try:
-        jobs.append(submit_run(client, 256))
-        first_frame(jobs[0])
         while refusal is None and len(jobs) < MOST_SUBMITTED:
             try:
-                job = submit_run(client, 256)
-                jobs.append(job)
-                time.sleep(1.0)
-                if job.done() and job.exception() is not None:
-                    jobs.pop()
-                    refusal = str(job.exception())
-            except Exception as err:                     # gradio_client refuses at submit or when it is read
+                client.predict(api_name="/admit")
+            except Exception as err:                     # the page shows this as the Busy message
                 refusal = str(err)
-        time.sleep(1.0)
+                break
+            jobs.append(submit_run(client, 256))
+            if len(jobs) == 1:
+                first_frame(jobs[0])
+            time.sleep(1.0)                              # the run has joined the line before the next /admit
         status = jobs[-1].status()
         return {"admitted": len(jobs), "refusal": refusal, "last_waiting_rank": status.rank,
                 "last_waiting_queue_size": status.queue_size}
     finally:
         for job in reversed(jobs):
-            job.cancel()
+            cancel(job)
         idle_after(pid, time.perf_counter())
 
 
-def memory(client, pid: int, runs: int) -> dict:
-    after, idle = [], []
+def memory(url: str, pid: int, runs: int) -> dict:
+    client, after, idle = style_client(url), [], []
     for i in range(runs):
         job = submit_run(client, (256, 512)[i % 2])
         first_frame(job)
         t = time.perf_counter()
-        job.cancel()
+        cancel(job)
         idle.append(idle_after(pid, t))
         after.append(rss_mib(pid))
         print(f"run {i + 1}: RSS {after[-1]:.0f} MiB, idle {idle[-1]:.2f} s after cancel", flush=True)
@@ -168,20 +185,20 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=50, help="style runs started and cancelled for the memory check")
     p.add_argument("--app-dir", default=str(ROOT), help="the checkout whose app.py is started")
     p.add_argument("--out", default="style_fairness.json", help="file name under bench/out/")
+    p.add_argument("--phases", default="responsiveness,queue,memory", help="which of the three to run")
+    p.add_argument("--style-seconds", default="120", help="GENMODELS_STYLE_SECONDS for the app (120: a CPU Space's "
+                   "default)")
     args = p.parse_args()
-    from gradio_client import Client
-
     port = free_port()
-    proc = start_app(Path(args.app_dir), port)
+    proc = start_app(Path(args.app_dir), port, args.style_seconds)
     url = f"http://127.0.0.1:{port}/"
     try:
-        client = Client(url, verbose=False, ssl_verify=False)
         res = {"app_dir": args.app_dir, "rss_at_start_mib": round(rss_mib(proc.pid), 1)}
-        res["responsiveness"] = responsiveness(url, client, args.calls, args.clients)
-        print(json.dumps(res["responsiveness"]), flush=True)
-        res["queue"] = queue_limit(client, proc.pid)
-        print(json.dumps(res["queue"]), flush=True)
-        res["memory"] = memory(client, proc.pid, args.runs)
+        phases = {"responsiveness": lambda: responsiveness(url, args.calls, args.clients),
+                  "queue": lambda: queue_limit(url, proc.pid), "memory": lambda: memory(url, proc.pid, args.runs)}
+        for name in args.phases.split(","):
+            res[name] = phases[name]()
+            print(json.dumps(res[name]), flush=True)
     finally:
         proc.terminate()
         proc.wait()

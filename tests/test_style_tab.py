@@ -106,6 +106,22 @@ def test_every_frame_keeps_the_pair_that_stop_shows_as_before_after(tmp_path):
 
 
 
+def test_a_stopped_run_hands_its_memory_back(tmp_path, monkeypatch):
+    """Stop closes the run's generator; the memory it freed goes back to the system then, not at the next run."""
+    from ui import hosting, style_tab
+
+    released = []
+    monkeypatch.setattr(hosting, "release_memory", lambda: released.append(True))
+    photo((64, 64)).save(tmp_path / "c.png")
+    stripes((64, 64)).save(tmp_path / "s.png")
+    run = style_tab.run(str(tmp_path / "c.png"), str(tmp_path / "s.png"), 1.0, 1.0, 10.0, 64, 200, "lbfgs",
+                        "content", False)
+    next(run)
+    assert released == []
+    run.close()                          # what Gradio does to a cancelled run
+    assert released == [True]
+
+
 def test_a_run_that_reaches_the_time_limit_says_so(tmp_path, monkeypatch):
     from ui import hosting, style_tab
 

@@ -10,6 +10,8 @@ Face's shared GPUs, lent to one call at a time through the `spaces` package).
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 import os
 from typing import Callable
@@ -78,3 +80,14 @@ def gpu(duration: Callable[..., float]) -> Callable[[Callable], Callable]:
 def zero_gpu_error(err: Exception) -> bool:
     """Whether a gr.Error came from ZeroGPU itself (quota used up, no GPU free, the GPU task aborted)."""
     return "zerogpu" in str(getattr(err, "title", "") or "").lower()
+
+
+def release_memory() -> None:
+    """Hand the memory a finished (or stopped) style run freed back to the system. glibc keeps freed heap pages
+    for reuse, in one arena per worker thread, so without this a server's resident memory creeps up to the
+    high-water mark of its largest runs (BENCHMARKS.md, "A shared CPU stays fair")."""
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):          # not glibc (macOS, musl): nothing to do
+        pass

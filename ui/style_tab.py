@@ -129,6 +129,8 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
                    "the CPU, and a smaller size or fewer steps asks for less GPU time.")
         yield gr.skip(), gr.skip(), f"**GPU unavailable.** {message}", gr.skip(), gr.skip()
         raise gr.Error(message, title=err.title) from None
+    finally:                # also when Stop closes the run: a shared server's memory goes back where it was
+        hosting.release_memory()
 
 
 def waiting_runs(demo: gr.Blocks) -> int:
