@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import math
 import os
 from typing import Callable
@@ -62,6 +63,7 @@ def style_queue() -> int | None:
     return None if value is None else int(value)
 
 
+@functools.cache
 def device_name() -> str:
     if STYLE_DEVICE == "cuda":
         return f"GPU: {torch.cuda.get_device_name(0)}" + (" (ZeroGPU, shared)" if ZERO_GPU else "")
@@ -86,8 +88,15 @@ def release_memory() -> None:
     """Hand the memory a finished (or stopped) style run freed back to the system. glibc keeps freed heap pages
     for reuse, in one arena per worker thread, so without this a server's resident memory creeps up to the
     high-water mark of its largest runs (BENCHMARKS.md, "A shared CPU stays fair")."""
-    name = ctypes.util.find_library("c")
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, looked up once (find_library runs ldconfig); None where there is none (macOS, musl)."""
     try:
-        ctypes.CDLL(name).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):          # not glibc (macOS, musl): nothing to do
-        pass
+        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
