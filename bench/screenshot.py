@@ -85,6 +85,11 @@ def main(url: str, out: Path) -> None:
         page.wait_for_timeout(2000)
         print("GAN:", page.locator("text=realness").first.inner_text()[:120])
         page.screenshot(path=str(out / "gan.png"), full_page=True)
+        page.get_by_label("Show what the discriminator thinks").uncheck()
+        gan_tab = page.locator("#gan-tab")
+        gan_tab.get_by_label("Fashion-MNIST").first.check()
+        page.wait_for_timeout(3000)
+        gan_tab.locator(".row").first.screenshot(path=str(out / "gan-fashion-tab.png"))
 
         page.get_by_role("tab", name="Style transfer").click()
         page.wait_for_timeout(1500)

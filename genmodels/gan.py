@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import asdict, dataclass
 
 import torch
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from . import checks
+from . import checks, gan_filter
 from .device import on_model_device
 
 
@@ -20,6 +21,7 @@ DEFAULT_EPOCHS = 10  # train.gan's epochs when --epochs is not given
 MIN_KEEP, MAX_TRUNCATION = 0.1, 2.0
 MAX_SAMPLES = 100_000   # one sample() call (benchmarks draw 10,000; the tab's grid shows up to MAX_GRID)
 MAX_GRID = 64
+_CALIBRATING = threading.Lock()   # one filter calibration at a time (the app warms them up in the background)
 MAX_WALK = 64           # points on a walk between two latents
 WALK_STEPS = (3, 16)    # the tab's walk between two seeds: fewest and most images
 
@@ -58,9 +60,13 @@ class Discriminator(nn.Module):
             nn.Flatten(), spectral_norm(nn.Linear(2 * ch * 49, 1)),
         )
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """x: N×1×28×28 in [-1, 1] → the N×(2·ch·49) features the last layer reads."""
+        return self.body[:-1](x)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: N×1×28×28 in [-1, 1] → N realness logits."""
-        return self.body(x).squeeze(1)
+        return self.body[-1](self.features(x)).squeeze(1)
 
 
 class GAN(nn.Module):
@@ -72,6 +78,11 @@ class GAN(nn.Module):
         self.config = c = config or GANConfig()
         self.generator = Generator(c)
         self.discriminator = Discriminator(c)
+        self._filter: gan_filter.FilterCalibration | None = None   # made on first use, from these weights
+
+    def load_state_dict(self, *args, **kwargs):
+        self._filter = None
+        return super().load_state_dict(*args, **kwargs)
 
     @property
     def latent_dim(self) -> int:
@@ -97,26 +108,45 @@ class GAN(nn.Module):
     def sample(self, n: int, seed: int = 0, truncation: float = 1.0, keep: float = 1.0) -> torch.Tensor:
         """n images, the same for the same (n, seed, truncation, keep).
 
-        keep < 1 is discriminator rejection sampling (Azadi et al. 2019, with a hard cut): draw ⌈n / keep⌉
-        images and return the n that the discriminator rates most real, in the order they were drawn."""
+        keep < 1 is discriminator rejection sampling (Azadi et al. 2019, with a hard cut) per kind of output: draw
+        ⌈n / keep⌉ images and return the n that the discriminator rates most real *among draws of their own kind*
+        (`gan_filter`), in the order they were drawn; so the filter cannot drop a class the discriminator dislikes."""
         n = checks.whole(n, "The number of samples", 1, MAX_SAMPLES)
         keep = checks.number(keep, "The discriminator filter (keep)", MIN_KEEP, 1.0)
         draws = math.ceil(n / keep - 1e-9)
         images = self.generate(self.latents(draws, seed, truncation))
         if draws == n:
             return images
-        most_real = self.realness(images).topk(n).indices.sort().values
-        return images[most_real]
+        realness, features = self.judge(images)
+        return images[gan_filter.keep_most_real(self.filter_calibration(), features, realness, n)]
+
+    def filter_calibration(self) -> gan_filter.FilterCalibration:
+        """The per-kind filter for these weights: computed once from a fixed calibration draw."""
+        with _CALIBRATING:
+            if self._filter is None:
+                self._filter = self._calibrate()
+        return self._filter
+
+    def _calibrate(self) -> gan_filter.FilterCalibration:
+        gen = torch.Generator().manual_seed(gan_filter.CALIBRATION_SEED)
+        z = torch.randn(gan_filter.CALIBRATION_DRAWS, self.latent_dim, generator=gen)
+        realness, features = self.judge(self.generate(z))
+        return gan_filter.calibrate(features, realness)
 
     @torch.no_grad()
     @on_model_device
-    def realness(self, images: torch.Tensor) -> torch.Tensor:
-        """The discriminator's probability that each image (N×1×28×28 in [0,1]) is a real one."""
+    def judge(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The discriminator's realness (as `realness`) and its penultimate features."""
         was_training = self.discriminator.training
         self.discriminator.eval()     # no power-iteration update of the spectral norms
-        out = torch.sigmoid(self.discriminator(images.float() * 2 - 1))
+        features = self.discriminator.features(images.float() * 2 - 1)
+        realness = torch.sigmoid(self.discriminator.body[-1](features).squeeze(1))
         self.discriminator.train(was_training)
-        return out
+        return realness, features
+
+    def realness(self, images: torch.Tensor) -> torch.Tensor:
+        """The discriminator's probability that each image (N×1×28×28 in [0,1]) is a real one."""
+        return self.judge(images)[0]
 
     def config_dict(self) -> dict:
         return asdict(self.config)

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import genmodels
+from genmodels import gan_filter
 from genmodels.gan import GAN, GANConfig, discriminator_loss, generator_loss, resumed_after, slerp
 
 
@@ -30,15 +31,17 @@ def test_same_seed_same_images_and_truncation_zero_is_the_mean_image(tiny):
     assert torch.allclose(mean[0], tiny.generate(torch.zeros(1, tiny.latent_dim))[0], atol=1e-5)
 
 
-def test_discriminator_filter_keeps_the_draws_the_discriminator_finds_most_real(tiny):
+def test_discriminator_filter_keeps_the_draws_most_real_for_their_kind(tiny):
     kept = tiny.sample(6, seed=5, keep=0.5)
     draws = tiny.generate(tiny.latents(12, seed=5))
-    scores = tiny.realness(draws)
+    realness, features = tiny.judge(draws)
+    assert torch.allclose(realness, tiny.realness(draws))
     chosen = torch.tensor([int((draws - k).abs().flatten(1).sum(1).argmin()) for k in kept])
     assert chosen.tolist() == sorted(chosen.tolist()) and len(set(chosen.tolist())) == 6      # draw order, no repeats
+    percentile = gan_filter.percentile_within_kind(tiny.filter_calibration(), features, realness)
     rejected = torch.ones(12, dtype=torch.bool)
     rejected[chosen] = False
-    assert scores[chosen].min() >= scores[rejected].max()
+    assert percentile[chosen].min() >= percentile[rejected].max()
     assert torch.equal(kept, tiny.sample(6, seed=5, keep=0.5))                                   # still per seed
     assert torch.equal(tiny.sample(6, seed=5, keep=1.0), tiny.generate(tiny.latents(6, seed=5)))  # 1 = no filter
     for bad in (0.0, -0.5, 1.5, float("nan")):
@@ -57,6 +60,43 @@ def test_discriminator_filter_raises_the_shipped_mnist_gans_quality():
     top_raw, top_kept = (clf.predict_proba(x).max(1).values.mean() for x in (raw, kept))
     assert top_kept > top_raw + 0.01
     assert len(set(clf.predict_proba(kept).argmax(1).tolist())) == 10                       # no class filtered out
+
+
+def blobs(sizes: list[int], seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Well-separated Gaussian blobs in 32 dimensions and each point's blob."""
+    gen = torch.Generator().manual_seed(seed)
+    centres = 20 * torch.randn(len(sizes), 32, generator=gen)
+    labels = torch.cat([torch.full((n,), i) for i, n in enumerate(sizes)])
+    return centres[labels] + torch.randn(len(labels), 32, generator=gen), labels
+
+
+def test_kmeans_finds_separated_blobs_deterministically():
+    x, labels = blobs([50, 80, 120])
+    centroids = gan_filter.kmeans(x, 3, seed=1)
+    nearest = torch.cdist(x, centroids).argmin(1)
+    for blob in range(3):           # each blob lands whole in one cluster, and each cluster holds one blob
+        assert len(set(nearest[labels == blob].tolist())) == 1
+    assert len(set(nearest.tolist())) == 3
+    assert torch.equal(centroids, gan_filter.kmeans(x, 3, seed=1))
+
+
+def test_the_filter_keeps_every_kind_even_one_the_discriminator_dislikes():
+    x, kinds = blobs([400, 400, 400, 400])
+    realness = torch.rand(len(x), generator=torch.Generator().manual_seed(2))
+    realness = torch.where(kinds == 3, realness / 2, 0.5 + realness / 2)   # kind 3 always looks less real
+    cal = gan_filter.calibrate(x, realness, k=4)
+    new_x, new_kinds = blobs([100, 100, 100, 100])
+    new_realness = torch.rand(400, generator=torch.Generator().manual_seed(3))
+    new_realness = torch.where(new_kinds == 3, new_realness / 2, 0.5 + new_realness / 2)
+    assert (new_kinds[new_realness.topk(240).indices] == 3).sum() == 0      # a plain cut drops kind 3 entirely
+    kept = gan_filter.keep_most_real(cal, new_x, new_realness, 240)
+    shares = torch.bincount(new_kinds[kept], minlength=4) / 240
+    assert shares.min() > 0.2 and shares.max() < 0.3                        # per kind: each keeps about 60%
+    for kind in range(4):                       # and within a kind, the kept ones are its most real
+        mine = new_kinds == kind
+        kept_mask = torch.zeros(400, dtype=torch.bool)
+        kept_mask[kept] = True
+        assert new_realness[mine & kept_mask].min() >= new_realness[mine & ~kept_mask].max()
 
 
 def test_one_training_step_updates_both_networks(tiny):

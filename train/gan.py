@@ -92,6 +92,20 @@ def main() -> None:
     start = time.time() - 60 * (timeline[-1]["minutes"] if timeline else 0)
     epochs += done
 
+    out = args.out or entry("gan", args.dataset).path
+
+    def save(final, q: dict, samples: int, chosen: str, epoch: int) -> None:
+        metrics = {"classifier_fid": round(q["fid"], 3), "mean_top_probability": round(q["mean_top_probability"], 4),
+                   "class_shares": q["class_shares"], "samples": samples, "generator": chosen}
+        tensors = dict(final.state_dict())
+        tensors[EXTRA_PREFIX + "timeline_grids"] = torch.stack(grids)        # epochs × 64 × 28 × 28, uint8
+        meta = {"kind": "gan", "dataset": args.dataset, "config": final.config_dict(), "epochs": epoch,
+                "batch_size": args.batch_size, "lr": lr, "ema": args.ema, "top_k": args.top_k, "metrics": metrics,
+                "timeline": timeline, "curves": curves, "log_every": LOG_EVERY, "fixed_noise_seed": FIXED_NOISE_SEED,
+                **previous, **provenance(args, device)}
+        save_weights(out, tensors, meta)
+        print(f"saved {out} after epoch {epoch}: {metrics}", flush=True)
+
     for epoch in range(done + 1, epochs + 1):
         G.train(), D.train()
         perm = torch.randperm(len(train_x))
@@ -142,20 +156,11 @@ def main() -> None:
         print(f"epoch {epoch}: classifier FID live {scores['live']['fid']:.2f} / average {scores['ema']['fid']:.2f}; "
               f"{chosen}: mean top-class probability {q['mean_top_probability']:.3f}, class shares "
               f"{[round(v, 3) for v in q['class_shares']]}", flush=True)
+        if epoch < epochs:          # a checkpoint after every epoch, so a long run can be stopped and resumed
+            save(sampler, q, EVAL_SAMPLES, chosen, epoch)
 
-    final = sampler
-    q = sample_quality(classifier, final.sample(10_000, seed=0), test_feats)
-    metrics = {"classifier_fid": round(q["fid"], 3), "mean_top_probability": round(q["mean_top_probability"], 4),
-               "class_shares": q["class_shares"], "samples": 10_000, "generator": chosen}
-    tensors = dict(final.state_dict())
-    tensors[EXTRA_PREFIX + "timeline_grids"] = torch.stack(grids)        # epochs × 64 × 28 × 28, uint8
-    meta = {"kind": "gan", "dataset": args.dataset, "config": final.config_dict(), "epochs": epochs,
-            "batch_size": args.batch_size, "lr": lr, "ema": args.ema, "top_k": args.top_k, "metrics": metrics,
-            "timeline": timeline, "curves": curves, "log_every": LOG_EVERY, "fixed_noise_seed": FIXED_NOISE_SEED,
-            **previous, **provenance(args, device)}
-    out = args.out or entry("gan", args.dataset).path
-    save_weights(out, tensors, meta)
-    print(f"saved {out}: {metrics}")
+    q = sample_quality(classifier, sampler.sample(10_000, seed=0), test_feats)
+    save(sampler, q, 10_000, chosen, epochs)
 
 
 if __name__ == "__main__":
