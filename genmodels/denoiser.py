@@ -18,6 +18,7 @@ from .metrics import Scored, score_against
 class DenoiserConfig:
     channels: int = 32     # conv width at 28×28 and 14×14; doubled at 7×7
     code: int = 8          # channels of the 7×7 bottleneck: 7·7·8 = 392 numbers, half the 784 pixels
+    depth: int = 0         # extra 3×3 convolutions (+ReLU) at 7×7 on each side of the code
 
 
 class Denoiser(nn.Module):
@@ -27,8 +28,10 @@ class Denoiser(nn.Module):
         super().__init__()
         self.config = c = config or DenoiserConfig()
         ch, ch2 = c.channels, 2 * c.channels
-        self.encoder = nn.Sequential(*down_to_7x7(ch), nn.Conv2d(ch2, c.code, 3, padding=1))   # the bottleneck
-        self.decoder = nn.Sequential(nn.Conv2d(c.code, ch2, 3, padding=1), nn.ReLU(), *up_from_7x7(ch))
+        deeper = [layer for _ in range(c.depth) for layer in (nn.Conv2d(ch2, ch2, 3, padding=1), nn.ReLU())]
+        self.encoder = nn.Sequential(*down_to_7x7(ch), *deeper, nn.Conv2d(ch2, c.code, 3, padding=1))  # bottleneck
+        deeper = [layer for _ in range(c.depth) for layer in (nn.Conv2d(ch2, ch2, 3, padding=1), nn.ReLU())]
+        self.decoder = nn.Sequential(nn.Conv2d(c.code, ch2, 3, padding=1), nn.ReLU(), *deeper, *up_from_7x7(ch))
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))

@@ -29,6 +29,12 @@ def few_steps_reduce_the_loss(model, degrade) -> None:
 def test_model_shapes_and_ranges():
     x = torch.rand(3, 1, 28, 28)
     assert Denoiser(DenoiserConfig(channels=8, code=4))(x).shape == (3, 1, 28, 28)
+    deeper = Denoiser(DenoiserConfig(channels=8, code=4, depth=2))
+    y = deeper(x)
+    assert y.shape == (3, 1, 28, 28) and y.min() >= 0 and y.max() <= 1
+    convs = [m for m in deeper.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3)
+             and m.in_channels == m.out_channels == 16]
+    assert len(convs) == 4                   # two more 3×3 convolutions at 7×7 on each side of the code
 
 
 def test_a_few_training_steps_reduce_the_loss():

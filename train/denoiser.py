@@ -20,6 +20,7 @@ EVAL_SETTINGS = [("gaussian", 0.5), ("salt_pepper", 0.2)]
 def main() -> None:
     p = base_parser(__doc__, channels=48)
     p.add_argument("--code", type=int, default=16, help="bottleneck channels at 7×7")
+    p.add_argument("--depth", type=int, default=0, help="extra 3×3 convolutions at 7×7 on each side of the code")
     p.add_argument("--loss", choices=["bce", "mse"], default="bce")
     p.add_argument("--resume", default=None, help="continue from this checkpoint (its architecture; a fresh "
                    "learning-rate schedule)")
@@ -39,7 +40,7 @@ def main() -> None:
             out[f"{kind}_{level}_ssim"] = round(scores["ssim"], 4)
         return out
 
-    model = build_model("denoiser", {"channels": args.channels, "code": args.code})
+    model = build_model("denoiser", {"channels": args.channels, "code": args.code, "depth": args.depth})
     previous = {}
     if args.resume:
         tensors, meta = read_weights(args.resume, entry("denoiser", args.dataset).train_command)
