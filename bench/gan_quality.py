@@ -15,6 +15,7 @@ smoothing 0.05 that the issue-19 targets were first set with (`python -m train.c
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import genmodels  # noqa: E402
 from genmodels.data import DATASETS, load_split  # noqa: E402
+from genmodels import gan_filter  # noqa: E402
 from genmodels.gan import DEFAULT_KEEP  # noqa: E402
 from genmodels.imaging import grid_pil  # noqa: E402
 from genmodels.metrics import classifier_features, sample_quality  # noqa: E402
@@ -95,6 +97,21 @@ def report(name: str, q: dict, classes) -> None:
           flush=True)
 
 
+def filter_sweep(gan, classifier, test_feats, kinds=(5, 10, 20, 40)) -> None:
+    """The filter (keep DEFAULT_KEEP, seeds 0–9) with a plain cut and with k kinds: the table behind CLUSTERS."""
+    draws = [gan.generate(gan.latents(math.ceil(1000 / DEFAULT_KEEP - 1e-9), s)) for s in range(N // 1000)]
+    judged = [gan.judge(x) for x in draws]
+    gen = torch.Generator().manual_seed(gan_filter.CALIBRATION_SEED)
+    calibration = gan.judge(gan.generate(torch.randn(gan_filter.CALIBRATION_DRAWS, gan.latent_dim, generator=gen)))
+    cuts = {"plain cut": lambda r, f: r.topk(1000).indices.sort().values}
+    for k in kinds:
+        cal = gan_filter.calibrate(calibration[1], calibration[0], k=k)
+        cuts[f"{k} kinds"] = lambda r, f, cal=cal: gan_filter.keep_most_real(cal, f, r, 1000)
+    for name, cut in cuts.items():
+        kept = torch.cat([x[cut(r, f)] for x, (r, f) in zip(draws, judged)])
+        report(f"filter sweep, {name}", sample_quality(classifier, kept, test_feats), [""] * 10)
+
+
 def classifier_from_file(path: str) -> nn.Module:
     tensors, meta = read_weights(path, "python -m train.classifier --help")
     model = genmodels.build_model("classifier", meta["config"])
@@ -110,6 +127,7 @@ def main() -> None:
     p.add_argument("--datasets", default="mnist,fashion", help="comma-separated")
     p.add_argument("--classifier", action="append", default=[], metavar="DATASET=FILE",
                    help="score DATASET with this classifier file instead of the shipped one")
+    p.add_argument("--filter-sweep", action="store_true", help="also the filter with a plain cut and 5/10/20/40 kinds")
     args = p.parse_args()
     other_classifiers = dict(c.split("=", 1) for c in args.classifier)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -133,6 +151,8 @@ def main() -> None:
         grid_pil(raw[:64], nrow=8, scale=2, padding=2).save(OUT / f"gan-{d}-ours-raw.png")
         grid_pil(samples[:64], nrow=8, scale=2, padding=2).save(OUT / f"gan-{d}-ours.png")
         results[d] = {"ours": q, "ours_raw": q_raw}
+        if args.filter_sweep:
+            filter_sweep(gan, classifier, test_feats)
         ref = sample_quality(classifier, test_x[torch.randperm(len(test_x), generator=torch.Generator()
                                                                 .manual_seed(0))[:N]], test_feats)
         print(f"  (test images against themselves: FID {ref['fid']:.2f}, mean top {ref['mean_top_probability']:.4f})")

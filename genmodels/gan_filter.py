@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-CLUSTERS = 10              # kinds of output the filter keeps in proportion
+CLUSTERS = 20              # kinds of output the filter keeps in proportion (BENCHMARKS: 5, 10, 20, 40 tried)
 CALIBRATION_DRAWS = 2000   # generator draws that calibrate it (the same every time: a fixed seed)
 CALIBRATION_SEED = 2024
 PROJECTION_DIMS = 64

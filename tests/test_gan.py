@@ -156,6 +156,7 @@ def test_resume_points_are_read_from_the_training_commands():
     assert resumed_after({"epochs": 10, "training_command": "python -m train.gan --dataset mnist"}) == []
     assert resumed_after({**meta, "epochs": 33}) == []                  # commands that do not add up: no lines
     assert resumed_after(genmodels.load_model("gan", "mnist").metadata) == [8, 24]
+    assert resumed_after(genmodels.load_model("gan", "fashion").metadata) == [8, 14, 17]
 
 
 def test_shipped_mnist_gan_makes_digits_the_classifier_recognises():
