@@ -21,6 +21,21 @@ def test_timeline_view_shows_the_epoch_and_the_resumes(dataset):
     assert [a.text for a in fig.layout.annotations] == [f"resumed after<br>epoch {e}" for e in resumes]
 
 
+def test_switching_dataset_moves_the_epoch_slider_to_that_timeline():
+    epochs = {d: len(genmodels.load_model("gan", d).metadata["timeline"]) for d in ("mnist", "fashion")}
+    assert epochs["mnist"] != epochs["fashion"]                 # so a slider left at one's last epoch breaks the other
+    for dataset, n in epochs.items():
+        slider = gan_tab.epoch_slider(dataset)
+        assert slider.maximum == n and slider.value == n
+        assert f"Epoch {n} of {n}" in gan_tab.timeline_view(dataset, slider.value)[2]
+    longest = max(epochs.values())     # a slider that has not caught up yet shows the shorter timeline's last epoch
+    shortest = min(epochs, key=epochs.get)
+    assert f"Epoch {epochs[shortest]} of {epochs[shortest]}" in gan_tab.timeline_view(shortest, longest)[2]
+    for bad in (0, longest + 1, 2.5):
+        with pytest.raises(gr.Error, match=f"epoch must be a whole number from 1 to {longest}"):
+            gan_tab.timeline_view(shortest, bad)
+
+
 def test_critic_view_and_interpolation():
     grid, text = gan_tab.generate_view("mnist", 5, 9, 1.0, 0.6, True)
     assert "realness" in text and grid.mode == "RGB"

@@ -85,7 +85,9 @@ def timeline_view(dataset: str, epoch: float):
     """The fixed-noise grid after `epoch`, the loss curves with a marker there, and that epoch's metrics."""
     meta, grids = _timeline(genmodels.canonical_dataset(dataset))
     epochs = len(meta["timeline"])
-    epoch = checks.whole(epoch, "The epoch", 1, epochs)
+    longest = max(len(_timeline(d)[0]["timeline"]) for d in genmodels.DATASETS)
+    # a slider still at the other dataset's last epoch (switching races the slider's update) shows this one's last
+    epoch = min(checks.whole(epoch, "The epoch", 1, longest), epochs)
     info = meta["timeline"][epoch - 1]
     grid = grid_pil(grids[epoch - 1].float().div(255).unsqueeze(1), nrow=8, scale=2, padding=2)
     c = meta["curves"]
@@ -94,9 +96,12 @@ def timeline_view(dataset: str, epoch: float):
                       ("d_real", "D(real): mean output"), ("d_fake", "D(fake): mean output")):
         fig.add_trace(go.Scatter(x=c["step"], y=c[key], name=name, mode="lines",
                                  yaxis="y2" if key.startswith("d_r") or key == "d_fake" else "y"))
-    for e in resumed_after(meta):          # the note on two short lines: at phone width it ends before the next
+    # one note per resume, on two short lines (at phone width it ends before the next), each lifted
+    # by a note's height (three levels), so resumes a few epochs apart do not overlap
+    for i, e in enumerate(resumed_after(meta)):
         fig.add_vline(x=meta["timeline"][e - 1]["step"], line_dash="dot", line_color="grey",
-                      annotation_text=f"resumed after<br>epoch {e}", annotation_position="bottom right")
+                      annotation_text=f"resumed after<br>epoch {e}", annotation_position="bottom right",
+                      annotation_yshift=34 * (i % 3))
     fig.add_vline(x=info["step"], line_dash="dash", line_color="black")
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10),
                       xaxis=dict(title="training step", range=[0, c["step"][-1]]),   # not widened by the notes
@@ -112,6 +117,12 @@ def timeline_view(dataset: str, epoch: float):
         text += (" These figures were measured with an earlier evaluation classifier than the last epoch's, so "
                  "compare them only with epochs scored the same way.")
     return grid, fig, text
+
+
+def epoch_slider(dataset: str) -> gr.Slider:
+    """The epoch slider for this dataset's timeline (the two GANs trained for different numbers of epochs)."""
+    epochs = len(_timeline(genmodels.canonical_dataset(dataset))[0]["timeline"])
+    return gr.Slider(maximum=epochs, value=epochs)
 
 
 def calibrate_filters() -> None:
@@ -170,8 +181,9 @@ def build(demo: gr.Blocks) -> None:
     walk_inputs = [dataset, seed_a, seed_b, walk_steps, truncation]
     gr.on([seed_a.change, seed_b.change, walk_steps.release, truncation.release, dataset.change], interpolate,
           walk_inputs, strip, **LIVE, **QUIET)
-    gr.on([epoch.change, dataset.change], timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text],
-          **LIVE, **QUIET)
+    epoch.change(timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text], **LIVE, **QUIET)
+    dataset.change(epoch_slider, dataset, epoch, **QUIET).then(
+        timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text], **QUIET)
     demo.load(generate_view, view_inputs, [grid, critic_text], **QUIET).then(
         interpolate, walk_inputs, strip, **QUIET).then(timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text],
                                                       **QUIET)
