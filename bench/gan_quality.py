@@ -9,8 +9,8 @@ real). The baseline is the course's DCGAN (below), trained here for
 both to bench/out/gan-<dataset>-{ours,course}.png.
 
 --classifier DATASET=FILE scores DATASET with another classifier file, e.g. the Fashion-MNIST one with label
-smoothing 0.05 that the issue-19 targets were first set with (`python -m train.classifier --dataset fashion
---data-root DIR --label-smoothing 0.05 --out FILE`): its FIDs are on a different scale from the shipped one's.
+smoothing 0.05 that the issue-19 targets were first set with (the file shipped until commit b7a7007: `git show
+c9d08b2:weights/classifier-fashion.safetensors > FILE`): its FIDs are on a different scale from the shipped one's.
 """
 from __future__ import annotations
 
@@ -101,8 +101,7 @@ def filter_sweep(gan, classifier, test_feats, kinds=(5, 10, 20, 40)) -> None:
     """The filter (keep DEFAULT_KEEP, seeds 0–9) with a plain cut and with k kinds: the table behind CLUSTERS."""
     draws = [gan.generate(gan.latents(math.ceil(1000 / DEFAULT_KEEP - 1e-9), s)) for s in range(N // 1000)]
     judged = [gan.judge(x) for x in draws]
-    gen = torch.Generator().manual_seed(gan_filter.CALIBRATION_SEED)
-    calibration = gan.judge(gan.generate(torch.randn(gan_filter.CALIBRATION_DRAWS, gan.latent_dim, generator=gen)))
+    calibration = gan.calibration_draw()
     cuts = {"plain cut": lambda r, f: r.topk(1000).indices.sort().values}
     for k in kinds:
         cal = gan_filter.calibrate(calibration[1], calibration[0], k=k)

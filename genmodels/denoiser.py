@@ -28,10 +28,11 @@ class Denoiser(nn.Module):
         super().__init__()
         self.config = c = config or DenoiserConfig()
         ch, ch2 = c.channels, 2 * c.channels
-        deeper = [layer for _ in range(c.depth) for layer in (nn.Conv2d(ch2, ch2, 3, padding=1), nn.ReLU())]
-        self.encoder = nn.Sequential(*down_to_7x7(ch), *deeper, nn.Conv2d(ch2, c.code, 3, padding=1))  # bottleneck
-        deeper = [layer for _ in range(c.depth) for layer in (nn.Conv2d(ch2, ch2, 3, padding=1), nn.ReLU())]
-        self.decoder = nn.Sequential(nn.Conv2d(c.code, ch2, 3, padding=1), nn.ReLU(), *deeper, *up_from_7x7(ch))
+        def deeper() -> list[nn.Module]:
+            return [m for _ in range(c.depth) for m in (nn.Conv2d(ch2, ch2, 3, padding=1), nn.ReLU())]
+
+        self.encoder = nn.Sequential(*down_to_7x7(ch), *deeper(), nn.Conv2d(ch2, c.code, 3, padding=1))  # bottleneck
+        self.decoder = nn.Sequential(nn.Conv2d(c.code, ch2, 3, padding=1), nn.ReLU(), *deeper(), *up_from_7x7(ch))
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))

@@ -21,9 +21,9 @@ DEFAULT_EPOCHS = 10  # train.gan's epochs when --epochs is not given
 MIN_KEEP, MAX_TRUNCATION = 0.1, 2.0
 MAX_SAMPLES = 100_000   # one sample() call (benchmarks draw 10,000; the tab's grid shows up to MAX_GRID)
 MAX_GRID = 64
-_CALIBRATING = threading.Lock()   # one filter calibration at a time (the app warms them up in the background)
 MAX_WALK = 64           # points on a walk between two latents
 WALK_STEPS = (3, 16)    # the tab's walk between two seeds: fewest and most images
+_CALIBRATING = threading.Lock()   # one filter calibration at a time (the app warms them up in the background)
 
 
 @dataclass
@@ -64,9 +64,13 @@ class Discriminator(nn.Module):
         """x: N×1×28×28 in [-1, 1] → the N×(2·ch·49) features the last layer reads."""
         return self.body[:-1](x)
 
+    def logits(self, features: torch.Tensor) -> torch.Tensor:
+        """The last layer: `features` → N realness logits."""
+        return self.body[-1](features).squeeze(1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: N×1×28×28 in [-1, 1] → N realness logits."""
-        return self.body[-1](self.features(x)).squeeze(1)
+        return self.logits(self.features(x))
 
 
 class GAN(nn.Module):
@@ -124,14 +128,14 @@ class GAN(nn.Module):
         """The per-kind filter for these weights: computed once from a fixed calibration draw."""
         with _CALIBRATING:
             if self._filter is None:
-                self._filter = self._calibrate()
+                realness, features = self.calibration_draw()
+                self._filter = gan_filter.calibrate(features, realness)
         return self._filter
 
-    def _calibrate(self) -> gan_filter.FilterCalibration:
+    def calibration_draw(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """`judge` of the filter's fixed calibration draw (CALIBRATION_DRAWS images, CALIBRATION_SEED)."""
         gen = torch.Generator().manual_seed(gan_filter.CALIBRATION_SEED)
-        z = torch.randn(gan_filter.CALIBRATION_DRAWS, self.latent_dim, generator=gen)
-        realness, features = self.judge(self.generate(z))
-        return gan_filter.calibrate(features, realness)
+        return self.judge(self.generate(torch.randn(gan_filter.CALIBRATION_DRAWS, self.latent_dim, generator=gen)))
 
     @torch.no_grad()
     @on_model_device
@@ -140,7 +144,7 @@ class GAN(nn.Module):
         was_training = self.discriminator.training
         self.discriminator.eval()     # no power-iteration update of the spectral norms
         features = self.discriminator.features(images.float() * 2 - 1)
-        realness = torch.sigmoid(self.discriminator.body[-1](features).squeeze(1))
+        realness = torch.sigmoid(self.discriminator.logits(features))
         self.discriminator.train(was_training)
         return realness, features
 

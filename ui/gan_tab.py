@@ -80,12 +80,16 @@ def _timeline(dataset: str) -> tuple[dict, torch.Tensor]:
     return gan.metadata, grids
 
 
+def _epochs(dataset: str) -> int:
+    return len(_timeline(dataset)[0]["timeline"])
+
+
 @shows_errors
 def timeline_view(dataset: str, epoch: float):
     """The fixed-noise grid after `epoch`, the loss curves with a marker there, and that epoch's metrics."""
     meta, grids = _timeline(genmodels.canonical_dataset(dataset))
     epochs = len(meta["timeline"])
-    longest = max(len(_timeline(d)[0]["timeline"]) for d in genmodels.DATASETS)
+    longest = max(_epochs(d) for d in genmodels.DATASETS)
     # a slider still at the other dataset's last epoch (switching races the slider's update) shows this one's last
     epoch = min(checks.whole(epoch, "The epoch", 1, longest), epochs)
     info = meta["timeline"][epoch - 1]
@@ -121,7 +125,7 @@ def timeline_view(dataset: str, epoch: float):
 
 def epoch_slider(dataset: str) -> gr.Slider:
     """The epoch slider for this dataset's timeline (the two GANs trained for different numbers of epochs)."""
-    epochs = len(_timeline(genmodels.canonical_dataset(dataset))[0]["timeline"])
+    epochs = _epochs(genmodels.canonical_dataset(dataset))
     return gr.Slider(maximum=epochs, value=epochs)
 
 
@@ -134,7 +138,7 @@ def calibrate_filters() -> None:
 def build(demo: gr.Blocks) -> None:
     """Lay out tab 4 inside `demo` and wire its events (the first views are drawn on page load)."""
     threading.Thread(target=calibrate_filters, name="gan-filter-calibration", daemon=True).start()
-    epochs = len(_timeline(FIRST_DATASET)[0]["timeline"])
+    epochs = _epochs(FIRST_DATASET)
     with gr.Tab("GAN", id="gan", elem_id="gan-tab"):
         gr.Markdown(TEXT)
         with gr.Row():
@@ -181,7 +185,8 @@ def build(demo: gr.Blocks) -> None:
     walk_inputs = [dataset, seed_a, seed_b, walk_steps, truncation]
     gr.on([seed_a.change, seed_b.change, walk_steps.release, truncation.release, dataset.change], interpolate,
           walk_inputs, strip, **LIVE, **QUIET)
-    epoch.change(timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text], **LIVE, **QUIET)
+    # the visitor's own moves (.input): the slider's update on a dataset switch is followed by one view, below
+    epoch.input(timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text], **LIVE, **QUIET)
     dataset.change(epoch_slider, dataset, epoch, **QUIET).then(
         timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text], **QUIET)
     demo.load(generate_view, view_inputs, [grid, critic_text], **QUIET).then(
