@@ -35,7 +35,8 @@ def build_app() -> gr.Blocks:
     genmodels.use_device(hosting.MODEL_DEVICE)      # the small models: the GPU where there is one (not ZeroGPU's)
     if hosting.ZERO_GPU:
         style.load_vgg("cuda")      # ZeroGPU wants models placed on CUDA at start-up; it moves them to each GPU lent
-    with gr.Blocks(title=TITLE) as demo:
+    # uploads (and every file Gradio caches) older than an hour are swept away (hosting.cache_sweep)
+    with gr.Blocks(title=TITLE, delete_cache=hosting.cache_sweep()) as demo:
         gr.Markdown(f"# {TITLE}\nEvery tab is a small model you can poke at; each says what it shows and why.")
         with gr.Tabs():
             for tab in (vae_tab, denoiser_tab, gan_tab, style_tab):
@@ -55,6 +56,8 @@ def launch(**kwargs):
     kwargs.setdefault("server_port", int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     # errors raised before a handler runs (Gradio decoding a corrupt upload) show their message, not a bare "Error"
     kwargs.setdefault("show_error", True)
+    # a file over the limit is refused before it is stored: Gradio's page says so, its upload route answers 413
+    kwargs.setdefault("max_file_size", hosting.max_upload())
     return demo.launch(css=CSS, head=vae_tab.head() + page_script(), **kwargs)
 
 

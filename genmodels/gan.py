@@ -23,7 +23,7 @@ MAX_SAMPLES = 100_000   # one sample() call (benchmarks draw 10,000; the tab's g
 MAX_GRID = 64
 MAX_WALK = 64           # points on a walk between two latents
 WALK_STEPS = (3, 16)    # the tab's walk between two seeds: fewest and most images
-_CALIBRATING = threading.Lock()   # one filter calibration at a time (the app warms them up in the background)
+_CALIBRATING = threading.Lock()   # one filter calibration at a time
 
 
 @dataclass
@@ -125,12 +125,27 @@ class GAN(nn.Module):
         return images[gan_filter.keep_most_real(self.filter_calibration(), features, realness, n)]
 
     def filter_calibration(self) -> gan_filter.FilterCalibration:
-        """The per-kind filter for these weights: computed once from a fixed calibration draw."""
+        """The per-kind filter for these weights: the shipped one if it was made from them (set_shipped_filter),
+        else computed once from a fixed calibration draw (≈2–4 s of CPU)."""
         with _CALIBRATING:
             if self._filter is None:
-                realness, features = self.calibration_draw()
-                self._filter = gan_filter.calibrate(features, realness)
+                self._filter = self.calibrate_filter()
         return self._filter
+
+    def calibrate_filter(self) -> gan_filter.FilterCalibration:
+        """The filter, computed from scratch (what train.gan_filter ships)."""
+        realness, features = self.calibration_draw()
+        return gan_filter.calibrate(features, realness)
+
+    def set_shipped_filter(self, tensors: dict[str, torch.Tensor], made_from: str) -> bool:
+        """Use a shipped calibration if `made_from` (its weights' fingerprint) is these weights'; whether it was."""
+        if made_from != self.fingerprint():
+            return False
+        self._filter = gan_filter.from_tensors(tensors, 2 * self.config.channels * 49)   # Discriminator.features
+        return True
+
+    def fingerprint(self) -> str:
+        return gan_filter.fingerprint(self.state_dict())
 
     def calibration_draw(self) -> tuple[torch.Tensor, torch.Tensor]:
         """`judge` of the filter's fixed calibration draw (CALIBRATION_DRAWS images, CALIBRATION_SEED)."""

@@ -10,6 +10,7 @@ and only drops each kind's worst draws.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import torch
@@ -44,10 +45,15 @@ def kmeans(x: torch.Tensor, k: int, seed: int, iterations: int = KMEANS_ITERATIO
     return centroids
 
 
+def random_projection(features: int) -> torch.Tensor:
+    """The fixed random projection features → PROJECTION_DIMS (the same for the same feature count)."""
+    gen = torch.Generator().manual_seed(CALIBRATION_SEED)
+    return torch.randn(features, PROJECTION_DIMS, generator=gen) / PROJECTION_DIMS ** 0.5
+
+
 def calibrate(features: torch.Tensor, realness: torch.Tensor, k: int = CLUSTERS) -> FilterCalibration:
     """The filter for a generator, from a calibration draw's discriminator features and realness scores."""
-    gen = torch.Generator().manual_seed(CALIBRATION_SEED)
-    projection = torch.randn(features.shape[1], PROJECTION_DIMS, generator=gen) / PROJECTION_DIMS ** 0.5
+    projection = random_projection(features.shape[1])
     points = features @ projection
     centroids = kmeans(points, k, CALIBRATION_SEED)
     nearest = torch.cdist(points, centroids).argmin(1)
@@ -69,3 +75,27 @@ def keep_most_real(cal: FilterCalibration, features: torch.Tensor, realness: tor
     """Indices (in draw order) of the n draws with the highest percentile within their kind; realness breaks ties."""
     score = percentile_within_kind(cal, features, realness) + 1e-4 * realness
     return score.topk(n).indices.sort().values
+
+
+# ---------------------------------------------------------------- shipped with the weights
+
+def fingerprint(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 of a model's tensors (names and values): which weights a shipped calibration belongs to."""
+    h = hashlib.sha256()
+    for name in sorted(state):
+        h.update(name.encode())
+        h.update(state[name].detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def to_tensors(cal: FilterCalibration) -> dict[str, torch.Tensor]:
+    """The calibration as tensors to save (the projection is made again from its seed)."""
+    return {"centroids": cal.centroids, "realness": torch.cat(cal.realness),
+            "kind_sizes": torch.tensor([len(r) for r in cal.realness])}
+
+
+def from_tensors(tensors: dict[str, torch.Tensor], features: int) -> FilterCalibration:
+    """The calibration saved by to_tensors, for a discriminator with `features` penultimate features."""
+    sizes = tensors["kind_sizes"].tolist()
+    return FilterCalibration(random_projection(features), tensors["centroids"].float(),
+                             list(tensors["realness"].float().split(sizes)))

@@ -14,6 +14,7 @@ MAX_PIXELS = 120_000_000   # larger pictures are refused before they are decoded
 WORK_SIZE = 512            # drawings and photos are reduced to this before MNIST-style processing
 
 Picture = str | Path | Image.Image | np.ndarray
+PICTURE_FORMATS = "PNG, JPEG, WebP, GIF or BMP"     # what messages suggest (Pillow reads more)
 
 
 def picture_error(err: BaseException, what: str = "Image") -> ValueError:
@@ -22,9 +23,14 @@ def picture_error(err: BaseException, what: str = "Image") -> ValueError:
         return ValueError(f"{what}: the image is too large to open safely; use one under "
                           f"{MAX_PIXELS // 1_000_000} megapixels.")
     if isinstance(err, UnidentifiedImageError):
-        return ValueError(f"{what}: could not read the file, it is not a picture Pillow understands. "
-                          "Upload a PNG, JPEG, WebP, GIF or BMP image.")
-    return ValueError(f"{what}: could not read the file, it is damaged ({err}).")
+        return ValueError(f"{what}: could not read the file, it is not a picture in a format this app reads. "
+                          f"Use a {PICTURE_FORMATS} image.")
+    if isinstance(err, FileNotFoundError):
+        return ValueError(f"{what}: there is no file {err.filename!r}.")
+    if isinstance(err, IsADirectoryError):
+        return ValueError(f"{what}: {err.filename!r} is a folder, not a picture file.")
+    return ValueError(f"{what}: could not read the file, it is damaged or cut short ({err}). Try saving it again as "
+                      f"a {PICTURE_FORMATS} image.")
 
 
 def open_picture(source: Picture, max_side: int = 2048, mode: str = "RGB", what: str = "Image") -> Image.Image:

@@ -134,6 +134,8 @@ def load_model(kind: str, dataset: str = "mnist", cached: bool = True, device: s
         ) from err
     model.to(device).eval().requires_grad_(False)
     model.metadata = metadata
+    if kind == "gan":
+        _use_shipped_filter(model, e.dataset)
     if cached:
         _cache[key] = model
     return model
@@ -142,3 +144,16 @@ def load_model(kind: str, dataset: str = "mnist", cached: bool = True, device: s
 def load_extras(kind: str, dataset: str) -> dict[str, torch.Tensor]:
     """Tensors shipped beside a model in its checkpoint (e.g. the VAE's encoded test set)."""
     return split_extras(load_weights(kind, dataset)[0])[1]
+
+
+def filter_path(dataset: str) -> Path:
+    """The GAN's shipped discriminator-filter calibration (python -m train.gan_filter --dataset DATASET)."""
+    return weights.WEIGHTS_DIR / f"gan-filter-{dataset}.safetensors"
+
+
+def _use_shipped_filter(gan: GAN, dataset: str) -> None:
+    """The shipped filter calibration, where there is one made from these weights (else the GAN computes it)."""
+    path = filter_path(dataset)
+    if path.exists():
+        tensors, metadata = read_weights(path, f"python -m train.gan_filter --dataset {dataset}")
+        gan.set_shipped_filter(tensors, metadata.get("gan_fingerprint"))

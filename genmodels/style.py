@@ -22,7 +22,7 @@ import functools
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -247,6 +247,10 @@ class BudgetSpent(Exception):
     """Raised inside the objective when the level's passes are spent (it ends the optimiser's step)."""
 
 
+class Stopped(Exception):
+    """Raised inside the objective when the run was asked to stop (before a pass, so at most one pass runs on)."""
+
+
 @dataclass
 class Point:
     """An evaluated image: its pixels, its total loss and its weighted terms (tensors, on the run's device)."""
@@ -300,10 +304,12 @@ class Objective:
     evaluated point with its gradient (L-BFGS re-evaluates the current point at the start of every step() call,
     which is where previews are taken: that costs nothing; reuse_last=False skips the check, for Adam, which never
     comes back to a point); `best`, the lowest loss seen, which previews show and the next level starts from.
-    Keeping `best` needs no trip to the host."""
+    Keeping `best` needs no trip to the host. `should_stop`, asked before every pass, ends the run (Stopped)."""
 
-    def __init__(self, loss: StyleLoss, budget: int, passes: int = 0, reuse_last: bool = True):
+    def __init__(self, loss: StyleLoss, budget: int, passes: int = 0, reuse_last: bool = True,
+                 should_stop: Callable[[], bool] | None = None):
         self.loss, self.budget, self.passes, self.reuse_last = loss, budget, passes, reuse_last
+        self.should_stop = should_stop
         self.scale: torch.Tensor | None = None
         self.last: Point | None = None
         self.last_grads: list[torch.Tensor] = []
@@ -321,6 +327,8 @@ class Objective:
             return self.last.loss / self.scale
         if self.spent:
             raise BudgetSpent
+        if self.should_stop is not None and self.should_stop():
+            raise Stopped
         for p in canvas.params:
             p.grad = None
         terms = self.loss.terms(x)
@@ -421,14 +429,17 @@ def stylize(content: Picture, style: Picture, size: int = 256, steps: int = 300,
             optimizer: str = "lbfgs", init: str = "content", lr: float | None = None,
             coarse_steps: int | Sequence[int] = 0, multiscale: int = MULTISCALE, preserve_colors: bool = False,
             trim_borders: bool = False, device: str | None = None, precision: str = "auto",
-            preview_seconds: float = 1.0, max_seconds: float | None = None, seed: int = 0) -> Iterator[Frame]:
+            preview_seconds: float = 1.0, max_seconds: float | None = None, seed: int = 0,
+            should_stop: Callable[[], bool] | None = None) -> Iterator[Frame]:
     """Optimise an image towards `content` in the style of `style`; yields Frames (see the module docstring).
 
     The options are those of Settings. precision: 'auto' (bfloat16 convolutions where fast, float32 elsewhere),
     'float32', 'bfloat16', 'float16'. trim_borders: cut uniform borders (a frame, a canvas edge) off the style
     image first. max_seconds: stop with the best image so far once the run has taken that long (Frame.timed_out).
     Closing the generator (GeneratorExit at the yield it waits at) stops the optimisation at once; its tensors and
-    the optimiser's history go with the generator's frame."""
+    the optimiser's history go with the generator's frame. should_stop, asked before every VGG pass (from any
+    thread), ends the run without another frame when it says True: a Stop that comes while a step is under way
+    costs at most the pass in progress."""
     s = Settings(size=size, steps=steps, content_layers=tuple(content_layers), style_layers=tuple(style_layers),
                  content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight, optimizer=optimizer,
                  init=init, lr=lr, coarse_steps=tuple(coarse_steps) if isinstance(coarse_steps, Sequence) else
@@ -452,13 +463,25 @@ def stylize(content: Picture, style: Picture, size: int = 256, steps: int = 300,
         return Frame(objective.passes, to_pil(shown), {k: float(v) for k, v in best.terms.items()},
                      time.perf_counter() - start, s.device, final, x.detach().float().cpu(), timed_out)
 
+    try:
+        yield from _levels(s, vgg, content_full, style_full, frame, start, should_stop)
+    except Stopped:
+        return
+
+
+def _levels(s: Settings, vgg: VGG16Features, content_full: torch.Tensor, style_full: torch.Tensor, frame: Callable,
+            start: float, should_stop: Callable[[], bool] | None) -> Iterator[Frame]:
+    """stylize's pyramid loop: each level's optimiser from the best point of the level below; Frames as it goes."""
     x, passes, last_preview = None, 0, -math.inf
     for scale, level_passes in s.pyramid():
+        if should_stop is not None and should_stop():
+            raise Stopped
         hw = tuple(max(16, round(side * scale)) for side in content_full.shape[-2:])
         style_hw = tuple(max(16, round(side * scale)) for side in style_full.shape[-2:])
         content_level = resized(content_full, hw)
         objective = Objective(StyleLoss.of(vgg, content_level, resized(style_full, style_hw), s),
-                              budget=passes + level_passes, passes=passes, reuse_last=s.optimizer == "lbfgs")
+                              budget=passes + level_passes, passes=passes, reuse_last=s.optimizer == "lbfgs",
+                              should_stop=should_stop)
         # the first level starts from the photo (or noise); each next one from the best point of the last, upsampled
         canvas = Canvas(first_image(content_level, s) if x is None else resized(x, hw), s.multiscale)
         stage = lbfgs_stage(objective, canvas, s.lr, s.preview_seconds) if s.optimizer == "lbfgs" else \

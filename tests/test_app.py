@@ -165,3 +165,42 @@ def test_a_refused_input_logs_one_line_and_no_traceback(app_client, capfd):
     assert any("Value 700 is greater than maximum value 499." in line for line in lines), lines
     assert "refused (/encode_drawing): Draw something on the sketchpad first." in lines, lines
     assert "Traceback" not in err, err[-2000:]
+
+
+def test_a_refused_upload_empties_the_box_and_the_test_images_come_back(page, tmp_path):
+    """A text file renamed .jpg as "Your picture": one message, the box emptied, later actions work (it used to stay
+    in the box, every action brought the message back and the images stayed on test image #0)."""
+    junk = tmp_path / "notes.jpg"
+    junk.write_text("a text file renamed .jpg")
+    page.goto(page.app_url)
+    page.get_by_role("tab", name="Denoising").click()
+    page.get_by_text("over the median filter on test image #0").first.wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Your image").click()
+    page.locator("#denoise-upload input[type=file]").set_input_files(str(junk))
+    page.get_by_text("Your picture: could not read the file, it is not a picture").first.wait_for(timeout=10_000)
+    page.wait_for_timeout(1500)
+    assert page.locator("#denoise-upload img").count() == 0
+    page.get_by_role("tab", name="Test images").click()
+    page.get_by_role("button", name="Random test image").click()
+    page.wait_for_function("() => !document.body.innerText.includes('median filter on test image #0.')",
+                           timeout=10_000)
+    assert "over the median filter on test image #" in page.locator("body").inner_text()
+    assert len(page.locator(".toast-body").all_inner_texts()) <= 1           # the first message only, no repeats
+
+
+def test_a_negative_number_typed_in_a_box_is_put_right_with_no_gradio_error(page, app_client, capfd):
+    page.goto(page.app_url)
+    page.get_by_role("tab", name="Denoising").click()
+    level = page.get_by_label("number input for Noise level", exact=True)
+    level.wait_for(timeout=30_000)
+    capfd.readouterr()
+    type_into(page, "number input for Noise level", "-3")
+    page.get_by_text("Noise level: -3 is less than 0, set to 0.").wait_for(timeout=10_000)
+    assert level.input_value() == "0"
+    page.get_by_role("tab", name="GAN").click()
+    type_into(page, "Seed", "-5")
+    page.get_by_text("Seed: -5 is less than 0, set to 0.").wait_for(timeout=10_000)
+    page.wait_for_timeout(2000)
+    assert page.locator(".toast-body").all_inner_texts() == []             # no "Value -3 is less than minimum"
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "less than minimum" not in err, err[-2000:]

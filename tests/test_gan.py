@@ -166,3 +166,27 @@ def test_shipped_mnist_gan_makes_digits_the_classifier_recognises():
     assert len(set(probs.argmax(1).tolist())) == 10                     # no mode collapse
 
 
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
+def test_the_shipped_filter_is_the_calibration_of_the_shipped_weights(dataset):
+    """train.gan_filter ships the filter, so the app does not calibrate it at start-up; it equals a fresh one."""
+    import genmodels
+
+    gan = genmodels.load_model("gan", dataset, cached=False)
+    shipped = gan._filter
+    assert shipped is not None                                  # loaded with the weights, nothing computed
+    fresh = gan.calibrate_filter()
+    assert torch.equal(shipped.centroids, fresh.centroids) and torch.equal(shipped.projection, fresh.projection)
+    assert [r.tolist() for r in shipped.realness] == [r.tolist() for r in fresh.realness]
+
+
+def test_a_shipped_filter_made_for_other_weights_is_not_used():
+    import genmodels
+    from genmodels import gan_filter
+
+    shipped = genmodels.load_model("gan", "mnist", cached=False)
+    other = GAN(GANConfig(**shipped.metadata["config"]))                    # same shape, other (random) weights
+    tensors = gan_filter.to_tensors(shipped._filter)
+    assert not other.set_shipped_filter(tensors, shipped.fingerprint()) and other._filter is None
+    assert shipped.set_shipped_filter(tensors, shipped.fingerprint())

@@ -71,3 +71,66 @@ def test_models_load_onto_the_device_asked_for_and_an_absent_one_is_a_clear_erro
         with pytest.raises(ValueError, match="Device 'cuda' is not available here"):
             genmodels.use_device("cuda")
     assert device.default_device() == "cpu"
+
+
+def start_app(tmp_path, **env):
+    """`python app.py` in a subprocess with these environment variables; its address once it answers."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+    from conftest import free_port
+
+    port = free_port()
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_TEMP_DIR": str(tmp_path),
+                                 **env})
+    url, deadline = f"http://127.0.0.1:{port}", time.time() + 90
+    while time.time() < deadline:
+        try:
+            if httpx.get(url + "/config", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise AssertionError(f"the app did not start: {proc.stderr.read().decode()[-2000:]}")
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_stored_and_old_uploads_are_swept(tmp_path):
+    import os
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    cache = tmp_path / "cache"
+    proc, url = start_app(cache, GENMODELS_MAX_UPLOAD_MB="1", GENMODELS_UPLOAD_KEEP_SECONDS="2")
+    try:
+        big = httpx.post(url + "/gradio_api/upload", files={"files": ("big.jpg", b"\xff" * (2 * 2 ** 20 + 1))})
+        assert big.status_code == 413 and "maximum allowed size of 1048576 bytes" in big.text
+        assert not [p for p in cache.rglob("*") if p.is_file() and p.stat().st_size > 2 ** 20]   # nothing kept
+        small = httpx.post(url + "/gradio_api/upload", files={"files": ("small.png", b"\x89PNG" + b"\0" * 1000)})
+        stored = small.json()[0]
+        assert small.status_code == 200 and cache in Path(stored).parents
+        assert os.path.exists(stored)
+        deadline = time.time() + 15
+        while os.path.exists(stored) and time.time() < deadline:      # older than 2 s: swept
+            time.sleep(0.5)
+        assert not os.path.exists(stored)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_upload_limits_come_from_the_environment(monkeypatch):
+    assert hosting.max_upload() == hosting.MAX_UPLOAD_MB * 2 ** 20
+    assert hosting.cache_sweep() == (hosting.UPLOAD_SWEEP_SECONDS, hosting.UPLOAD_KEEP_SECONDS)
+    monkeypatch.setenv("GENMODELS_MAX_UPLOAD_MB", "none")
+    monkeypatch.setenv("GENMODELS_UPLOAD_KEEP_SECONDS", "off")
+    assert hosting.max_upload() is None and hosting.cache_sweep() is None
+    monkeypatch.setenv("GENMODELS_UPLOAD_KEEP_SECONDS", "60")
+    assert hosting.cache_sweep() == (30, 60)

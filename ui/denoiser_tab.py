@@ -160,7 +160,7 @@ def build(demo: gr.Blocks) -> None:
                     # decoded by Gradio (type="pil"), so a broken file fails in the preprocess every event shares
                     # and is shown once; shrink_upload then reduces it once
                     image = uploaded_image(type="pil", sources=["upload", "clipboard"], height=220, image_mode=None,
-                                           label=UPLOAD_LABEL)
+                                           label=UPLOAD_LABEL, elem_id="denoise-upload")
                     gr.Markdown(UPLOAD_TEXT)
             with gr.Column(scale=3):
                 with gr.Row():                        # each a full line on a phone: no truncated choice
@@ -200,5 +200,7 @@ def build(demo: gr.Blocks) -> None:
     random_btn.click(random_index, dataset, index, **QUIET)
     gallery.select(pick, dataset, [index, image], **QUIET)
     new_noise.click(random_seed, None, seed, **QUIET)
-    image.upload(shrink_upload, image, image, **QUIET)
+    # a file that is not a picture: its message once, and the box emptied, so the test images come back and later
+    # actions do not bring the message back
+    image.upload(shrink_upload, image, image, **QUIET).failure(None, None, image, js="() => null")
     draw_btn.click(use_drawing, sketch, image, **QUIET)

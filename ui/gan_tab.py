@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import threading
 
 import gradio as gr
 import plotly.graph_objects as go
@@ -129,15 +128,8 @@ def epoch_slider(dataset: str) -> gr.Slider:
     return gr.Slider(maximum=epochs, value=epochs)
 
 
-def calibrate_filters() -> None:
-    """Fit each GAN's discriminator filter (≈2 s of CPU each) so that no visitor waits for it."""
-    for dataset in genmodels.DATASETS:
-        genmodels.load_model("gan", dataset).filter_calibration()
-
-
 def build(demo: gr.Blocks) -> None:
     """Lay out tab 4 inside `demo` and wire its events (the first views are drawn on page load)."""
-    threading.Thread(target=calibrate_filters, name="gan-filter-calibration", daemon=True).start()
     epochs = _epochs(FIRST_DATASET)
     with gr.Tab("GAN", id="gan", elem_id="gan-tab"):
         gr.Markdown(TEXT)

@@ -33,6 +33,9 @@ STYLE_SECONDS_ON_SHARED_CPU = 120    # a style run's time limit on a CPU Space: 
 STYLE_QUEUE = 3                      # style runs that may wait behind the one running; more are told to come back
 ZERO_GPU_SECONDS = (10, 90)          # the GPU time a style run asks ZeroGPU for, at least and at most: a request
                                      # over what a visitor has left of the daily quota is refused outright
+MAX_UPLOAD_MB = 25                   # a larger upload is refused before it is stored (a 24 MP JPEG is ~10 MB)
+UPLOAD_KEEP_SECONDS = 3600           # uploads (and the app's other cached files) older than this are deleted...
+UPLOAD_SWEEP_SECONDS = 600           # ...by a sweep this often
 
 
 def setting(name: str, default: float | None) -> float | None:
@@ -61,6 +64,22 @@ def style_queue() -> int | None:
     """How many style runs may wait behind the running one (None: no limit)."""
     value = setting("GENMODELS_STYLE_QUEUE", STYLE_QUEUE)
     return None if value is None else int(value)
+
+
+def max_upload() -> int | None:
+    """Gradio's max_file_size in bytes: uploads over GENMODELS_MAX_UPLOAD_MB MiB (default MAX_UPLOAD_MB; 'none': no
+    limit) are refused."""
+    mb = setting("GENMODELS_MAX_UPLOAD_MB", MAX_UPLOAD_MB)
+    return None if mb is None else int(mb * 2 ** 20)
+
+
+def cache_sweep() -> tuple[int, int] | None:
+    """Gradio's delete_cache (every so many seconds, files older than so many): a long-running Space's disk does not
+    fill with visitors' photos. GENMODELS_UPLOAD_KEEP_SECONDS changes the age ('none': keep them)."""
+    keep = setting("GENMODELS_UPLOAD_KEEP_SECONDS", UPLOAD_KEEP_SECONDS)
+    if keep is None:
+        return None
+    return max(1, int(min(UPLOAD_SWEEP_SECONDS, keep / 2))), max(1, int(keep))
 
 
 @functools.cache

@@ -15,6 +15,7 @@ from genmodels.imaging import open_picture
 
 from . import hosting
 from .common import MODEBAR_REMOVE, QUIET, shows_errors, uploaded_image
+from .runs import NEXT_RUN_JS, THIS_RUN_JS, RunTokens
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
 CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]
@@ -26,6 +27,8 @@ SETTLE_MS = 1500            # after Stop: time for a frame already sent to arriv
 BOX = 420                   # px: the result's and before/after's boxes
 STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: its place shows on the result)"
 BUSY = "**Busy.** Other visitors' runs are already waiting for this shared server: try again in a minute or two."
+NO_PICTURES = "Choose a photo and a painting first (upload them or click an example)."
+RUNS = RunTokens()          # which of each visitor's runs Stop has stopped (ui/runs.py)
 TERM_COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#444444"}
 GPU_PASS_SECONDS = 0.012    # ZeroGPU's request: one VGG pass at 512 px, with room to spare (scales with the area)
 GPU_START_SECONDS = 10      # ... plus the GPU process's start and the previews
@@ -61,7 +64,7 @@ def loss_figure(history: list[tuple[int, dict[str, float]]]) -> go.Figure:
 def check_pictures(content: str | None, painting: str | None) -> tuple[Image.Image, Image.Image]:
     """The photo and the painting, opened (at most twice the largest output size), or the message why not."""
     if content is None or painting is None:
-        raise gr.Error("Choose a photo and a painting first (upload them or click an example).")
+        raise gr.Error(NO_PICTURES)
     return (open_picture(content, max_side=2 * MAX_SIZE, what="Photo"),
             open_picture(painting, max_side=2 * MAX_SIZE, what="Painting"))
 
@@ -91,7 +94,7 @@ def gpu_seconds(photo: Image.Image | None, painting: Image.Image | None, setting
 @hosting.gpu(duration=gpu_seconds)
 def frames(photo: Image.Image, painting: Image.Image, settings: dict) -> Iterator[style.Frame]:
     """The run's frames as CPU images and numbers only: under ZeroGPU this runs in the process that holds the GPU,
-    and each frame is pickled back to the app's."""
+    and each frame is pickled back to the app's (so there settings carry no should_stop: Stop cancels the call)."""
     for frame in style.stylize(photo, painting, device=hosting.STYLE_DEVICE, **settings):
         yield dataclasses.replace(frame, pixels=None)
 
@@ -110,18 +113,23 @@ def status_line(frame: style.Frame, settings: dict) -> str:
 
 @shows_errors
 def run(content: str | None, painting: str | None, strength: float, content_weight: float, smoothness: float,
-        size: float, steps: float, optimizer: str, init: str, preserve_colors: bool, keep_borders: bool = False):
-    """Stream (current image, loss curves, status, before/after) while the optimisation runs."""
+        size: float, steps: float, optimizer: str, init: str, preserve_colors: bool, keep_borders: bool = False,
+        run_number: int | None = None, request: gr.Request = None):
+    """Stream (current image, loss curves, status, before/after) while the optimisation runs. run_number: the
+    page's number for this run (ui/runs.py); a run its visitor has already stopped does not start, and one under
+    way ends before its next VGG pass."""
+    session = getattr(request, "session_hash", None) or ""
+    if RUNS.stopped(session, run_number):
+        return
     photo, art = check_pictures(content, painting)
     settings = run_settings(strength, content_weight, smoothness, size, steps, optimizer, init, preserve_colors,
                             keep_borders)
+    if not hosting.ZERO_GPU:
+        settings["should_stop"] = RUNS.should_stop(session, run_number)
     history: list[tuple[int, dict[str, float]]] = []
     try:
-        for frame in frames(photo, art, settings):
-            history.append((frame.step, frame.losses))
-            pair = (photo.resize(frame.image.size), frame.image)
-            yield (frame.image, loss_figure(history), status_line(frame, settings),
-                   pair if frame.final else gr.skip(), pair)
+        with RUNS.counted():
+            yield from _streamed(photo, art, settings, history)
     except gr.Error as err:
         if not hosting.zero_gpu_error(err):
             raise
@@ -133,22 +141,57 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
         hosting.release_memory()
 
 
+def _streamed(photo: Image.Image, art: Image.Image, settings: dict, history: list):
+    """run's outputs, one tuple per frame; stops with the frames (a stopped run yields nothing more)."""
+    stop = settings.get("should_stop")
+    for frame in frames(photo, art, settings):
+        if stop is not None and stop():       # a frame finished as Stop came: the status stays "Stopped"
+            return
+        history.append((frame.step, frame.losses))
+        pair = (photo.resize(frame.image.size), frame.image)
+        yield (frame.image, loss_figure(history), status_line(frame, settings),
+               pair if frame.final else gr.skip(), pair)
+
+
 def waiting_runs(demo: gr.Blocks) -> int:
     """Style runs waiting in Gradio's queue behind the running one (its queue for the 'style' concurrency id)."""
     events = getattr(getattr(demo, "_queue", None), "event_queue_per_concurrency_id", {}).get("style")
     return len(events.queue) if events is not None else 0
 
 
+def admission_problem(demo: gr.Blocks, content: str | None, painting: str | None) -> str | None:
+    """Why a run cannot join the style line now (no pictures; a full line), or None."""
+    if content is None or painting is None:
+        return NO_PICTURES
+    limit, waiting = hosting.style_queue(), waiting_runs(demo)
+    if limit is not None and waiting >= limit:
+        return (f"Busy: {waiting} style run{' is' if waiting == 1 else 's are'} already waiting for this shared "
+                "server. Try again in a minute or two; the other tabs work meanwhile.")
+    return None
+
+
 def admit(demo: gr.Blocks):
-    """Start's first step, before the run joins the style line (it waits behind nothing itself): a clear "busy"
-    message once the line is full, so nobody waits behind a long line of runs. (A script that calls /stylize
-    directly joins the line whatever its length.)"""
-    def check() -> None:
-        limit, waiting = hosting.style_queue(), waiting_runs(demo)
-        if limit is not None and waiting >= limit:
-            raise gr.Error(f"Busy: {waiting} style run{' is' if waiting == 1 else 's are'} already waiting for this "
-                           "shared server. Try again in a minute or two; the other tabs work meanwhile.", title="Busy")
+    """Start's first step, before the run joins the style line (it waits behind nothing itself): the page's number
+    for the run passes through to it (ui/runs.py); a run without pictures, or one more once the line is full, is
+    refused with the reason where the status is, so nobody waits behind a long line of runs. (A script that calls
+    /stylize directly joins the line whatever its length.)"""
+    def check(content: str | None = None, painting: str | None = None, run_number: float | None = None
+              ) -> int | None:
+        problem = admission_problem(demo, content, painting)
+        if problem == NO_PICTURES:
+            raise gr.Error(problem, visible=False)          # the status line says it (no toast, no badge)
+        if problem is not None:
+            raise gr.Error(problem, title="Busy")
+        return None if run_number is None else int(run_number)
     return check
+
+
+def refused(demo: gr.Blocks):
+    """What the status says when admit refused a run."""
+    def status(content: str | None, painting: str | None) -> str:
+        problem = admission_problem(demo, content, painting)
+        return f"**{problem}**" if problem == NO_PICTURES else BUSY
+    return status
 
 
 def host_note() -> str:
@@ -168,6 +211,13 @@ def stopped(last: tuple | None) -> tuple[str, tuple | None]:
     return "**Stopped.** The last image shown is where it got to; before/after compares it with your photo.", last
 
 
+def stop_run(last: tuple | None, run_number: float | None, request: gr.Request = None) -> tuple[str, tuple | None]:
+    """Stop: run number `run_number` of this visitor and every earlier one end (or never start); then `stopped`."""
+    if run_number is not None and request is not None:
+        RUNS.stop(request.session_hash or "", int(run_number))
+    return stopped(last)
+
+
 def vet_upload(picture: str | None) -> None:
     """Nothing to do here: the upload's own preprocess (ui.common.uploaded_image) refuses a file that is not a
     picture, at upload time rather than at Start."""
@@ -182,11 +232,14 @@ def build(demo: gr.Blocks) -> None:
         with gr.Row():
             start = gr.Button("Start", variant="primary", min_width=120)
             stop = gr.Button("Stop", variant="stop", min_width=120)
-        status = gr.Markdown(host_note())
+        status = gr.Markdown(host_note(), elem_id="style-status")
         last = gr.State()            # the last (photo, result) pair shown, for before/after after a Stop
+        # the page's run numbers on their way to the server (ui/runs.py), and the one the run reads
+        run_number, stop_number, this_run = gr.Number(visible=False), gr.Number(visible=False), gr.State()
         with gr.Row():
             # the result and before/after scaled to fit their boxes (CSS in app.py): one size, never cut
             live = gr.Image(label="Result (updates while it runs)", format="png", interactive=False, height=BOX,
+                            elem_id="style-result",
                             buttons=["download", "fullscreen"], elem_classes="fit-box", min_width=300)
             compare = gr.ImageSlider(label="Before / after (drag the handle)", type="pil", height=BOX,
                                      max_height=BOX, interactive=False, elem_classes="fit-box", min_width=300)
@@ -197,7 +250,8 @@ def build(demo: gr.Blocks) -> None:
                 # image_mode=None: Gradio hands over the file as uploaded; genmodels.imaging.open_picture decodes it
                 # (a large JPEG at reduced size) and gives the message for a file it cannot use
                 content = uploaded_image(str(EXAMPLES / CONTENT_EXAMPLES[0]), type="filepath", image_mode=None,
-                                         sources=["upload", "webcam", "clipboard"], label="Photo", height=260)
+                                         sources=["upload", "webcam", "clipboard"], label="Photo", height=260,
+                                         elem_id="style-photo")
                 gr.Examples([[str(EXAMPLES / f)] for f in CONTENT_EXAMPLES], content, label="Example photos")
             with gr.Column(min_width=160):
                 painting = uploaded_image(str(EXAMPLES / STYLE_EXAMPLES[0]), type="filepath", image_mode=None,
@@ -224,15 +278,18 @@ def build(demo: gr.Blocks) -> None:
     # one run at a time; a full line refuses a new one before it joins (admit). No progress overlay on the outputs:
     # the status line tells how the run goes (and, while a run waits, its place in the line: Gradio's tracker, on
     # that one component), and a refused input is one message, not an Error badge on each of the four outputs
-    queued = start.click(admit(demo), None, None, concurrency_limit=None, show_progress="hidden", api_name="admit",
-                         api_visibility="undocumented")
-    queued.failure(lambda: BUSY, None, status, queue=False, **QUIET)
-    job = queued.success(run, inputs, [live, curves, status, compare, last], api_name="stylize",
+    # Start: the page numbers the run (NEXT_RUN_JS) and Stop names the number the page is at (THIS_RUN_JS), so a
+    # Stop that reaches the server before its run, however the requests race, still stops it (ui/runs.py)
+    queued = start.click(admit(demo), [content, painting, run_number], this_run, js=NEXT_RUN_JS,
+                         concurrency_limit=None, show_progress="hidden", api_name="admit", api_visibility="undocumented")
+    queued.failure(refused(demo), [content, painting], status, queue=False, **QUIET)
+    job = queued.success(run, [*inputs, this_run], [live, curves, status, compare, last], api_name="stylize",
                          concurrency_limit=1, concurrency_id="style", show_progress="full",
                          show_progress_on=[live])
     start.click(None, None, status, js=f"() => {STARTING!r}")
     # the status is written again once a frame already on its way has landed (it would say "Running" again)
-    stop.click(stopped, last, [status, compare], cancels=[job], queue=False, api_visibility="undocumented").then(
+    stop.click(stop_run, [last, stop_number], [status, compare], js=THIS_RUN_JS, cancels=[job], queue=False,
+               api_visibility="undocumented").then(
         None, js=f"() => new Promise((done) => setTimeout(done, {SETTLE_MS}))").then(
         stopped, last, [status, compare], queue=False, **QUIET)
     for picture in (content, painting):

@@ -59,14 +59,17 @@
     box.value = String(value);
   }
 
-  // while typing: a half-typed number ("1e", "-") is kept from Gradio, which would send it as nothing; "too large"
-  // is fixed at once (the real input event then carries the fixed value to Gradio)
+  // while typing: a half-typed number ("1e", "-") is kept from Gradio, which would send it as nothing, and so is
+  // one below the range (Gradio would refuse it with its own error); "too large" is fixed at once (the real input
+  // event then carries the fixed value to Gradio)
   document.addEventListener("input", (e) => {
     const box = e.target;
     if (!guarded(box) || e.isTrusted === false) return;
     if (box.value === "") { e.stopImmediatePropagation(); return; }
     const v = Number(box.value), min = Number(box.min), max = Number(box.max);
-    if (Number.isFinite(v) && v > max && min >= 0 && !box.closest(".own-range")) set(box, max, `the most is ${max}`);
+    if (!Number.isFinite(v) || box.closest(".own-range")) return;
+    if (v > max && min >= 0) set(box, max, `the most is ${max}`);
+    else if (v < min) e.stopImmediatePropagation();     // "-3", or "1" on its way to "128": fixed on leaving the box
   }, true);
 
   // on leaving the box or Enter: everything else

@@ -1,0 +1,66 @@
+"""Long runs a visitor can stop (style transfer): Stop wins whatever order its request and the run's arrive in.
+
+The page numbers its runs (1, 2, 3… in the order the visitor pressed Start) and Stop names the run it stops: the
+number the page is at. The server keeps, per browser session, the highest number stopped; a run whose number is
+not above it does not start, and one under way ends before its next VGG pass (genmodels.style's should_stop). So
+a Stop that reaches the server before its run (a far-away visitor: Start's requests are still on their way) is
+not lost, and a later Start is not stopped by an earlier Stop.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable
+
+SESSIONS_KEPT = 10_000        # sessions remembered (the oldest forgotten first): a bounded dict on a long-lived server
+
+# the page's counter, in the browser: Start takes the next number, Stop sends the current one
+NEXT_RUN_JS = "(...args) => { window.genmodelsRun = (window.genmodelsRun || 0) + 1; " \
+              "return [...args.slice(0, -1), window.genmodelsRun]; }"
+THIS_RUN_JS = "(...args) => [...args.slice(0, -1), window.genmodelsRun || 0]"
+
+
+class RunTokens:
+    """Per session: the highest run number stopped, and how many runs are under way (for tests and benchmarks)."""
+
+    def __init__(self, kept: int = SESSIONS_KEPT):
+        self._stopped: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+        self._kept = kept
+        self.active = 0
+
+    def stop(self, session: str, run: int) -> None:
+        """The visitor pressed Stop while the page was at run number `run`: it, and every earlier one, stop."""
+        with self._lock:
+            self._stopped[session] = max(run, self._stopped.get(session, 0))
+            self._stopped.move_to_end(session)
+            while len(self._stopped) > self._kept:
+                self._stopped.popitem(last=False)
+
+    def stopped(self, session: str, run: int | None) -> bool:
+        """Whether run `run` of `session` was stopped (None: a script's run, which only cancelling ends)."""
+        if run is None:
+            return False
+        with self._lock:
+            return run <= self._stopped.get(session, 0)
+
+    def should_stop(self, session: str, run: int | None) -> Callable[[], bool]:
+        """What the engine asks before every pass."""
+        return lambda: self.stopped(session, run)
+
+    def counted(self) -> "_Counted":
+        """`with tokens.counted():` around a run keeps `active` right."""
+        return _Counted(self)
+
+
+class _Counted:
+    def __init__(self, tokens: RunTokens):
+        self.tokens = tokens
+
+    def __enter__(self):
+        with self.tokens._lock:
+            self.tokens.active += 1
+
+    def __exit__(self, *exc):
+        with self.tokens._lock:
+            self.tokens.active -= 1
