@@ -16,6 +16,8 @@ def test_timeline_view_shows_the_epoch_and_the_resumes(dataset):
     assert grid.size[0] > 200 and len(fig.data) == 4 and "Epoch 1 of" in text
     earlier_scorer = meta["timeline"][0].get("scored_by") != meta["timeline"][-1].get("scored_by")
     assert ("earlier evaluation classifier" in text) == earlier_scorer
+    assert text.startswith("⚠️ **Not comparable") == earlier_scorer                  # the caveat comes first
+    assert ("classifier FID" in gan_tab.timeline_view(dataset, len(meta["timeline"]))[2])
     resumes = resumed_after(meta)
     assert len(fig.layout.shapes) == 1 + len(resumes)                   # the epoch marker and one line per resume
     assert [a.text for a in fig.layout.annotations] == [f"resumed after<br>epoch {e}" for e in resumes]

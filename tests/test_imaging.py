@@ -210,3 +210,20 @@ def test_the_example_paintings_have_no_frame_left():
     for name in ("starry_night.jpg", "auvers_van_gogh.jpg", "gravel.png"):
         img = Image.open(examples / name)
         assert trim_borders(img).size == img.size, name
+
+
+def test_a_missing_file_or_a_folder_is_named_as_such_and_no_message_mentions_pillow(tmp_path):
+    import pytest
+
+    from genmodels.imaging import open_picture
+
+    with pytest.raises(ValueError, match="Photo: there is no file .*nowhere.jpg") as missing:
+        open_picture(tmp_path / "nowhere.jpg", what="Photo")
+    assert "damaged" not in str(missing.value)
+    with pytest.raises(ValueError, match="is a folder, not a picture file"):
+        open_picture(tmp_path, what="Photo")
+    junk = tmp_path / "notes.jpg"
+    junk.write_text("text")
+    with pytest.raises(ValueError, match="not a picture in a format this app reads. Use a PNG, JPEG") as err:
+        open_picture(junk, what="Photo")
+    assert "Pillow" not in str(err.value)

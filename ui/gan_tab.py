@@ -17,6 +17,7 @@ from genmodels.imaging import grid_pil, sample_grid, strip_columns
 from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, MODEBAR_REMOVE, QUIET, random_seed, shows_errors
 
 TIMELINE_SAMPLES = 2000          # train.gan's EVAL_SAMPLES
+REAL = {"mnist": "digits", "fashion": "clothes"}      # what the real images are, in the page's words
 
 TEXT = """
 A **GAN** is two networks in a contest. The **generator** turns random noise z (64 numbers) into an image; the
@@ -31,8 +32,10 @@ kind keeps the same share. At 0.6 most malformed strokes disappear; at 1 you see
 TIMELINE_TEXT = """
 **What to look for.** Early grids are blurry blobs; strokes appear within the first epoch, fine detail later. The
 curves **do not converge** like an ordinary loss: the two networks push against each other, so each one's loss
-goes up when the other improves, and they oscillate around a balance (a discriminator output near 0.5 on fakes
-would mean it can no longer tell). If the generator's loss shot up while the discriminator's fell to zero, the
+goes up when the other improves. Step by step they jump up and down; each point here is the mean of {log_every}
+steps, which averages that tug of war out, so what you see is the balance holding: neither loss falls to zero or
+runs away, and D(fake) hovers around 0.4 (an output near 0.5 on fakes would mean the discriminator can no longer
+tell). If the generator's loss shot up while the discriminator's fell to zero, the
 discriminator would have won and training would stall; if every cell of a grid showed the same digit, that would be
 **mode collapse**. The grids come from the same fixed noise every epoch, so you can follow one cell as it learns.
 Dotted lines mark where training was stopped and resumed from the checkpoint: the optimisers restart without their
@@ -59,8 +62,8 @@ def generate_view(dataset: str, seed: float, count: float, truncation: float, ke
     text = (f"Discriminator's realness (the bar and number under each image: 0 = sure it is fake, 1 = sure it is "
             f"real): mean **{scores.mean():.2f}**, lowest "
             f"{scores[worst]:.2f} (image {worst + 1}). After training it stays near 0.5: it can no longer tell "
-            "most fakes from real digits, which is what the generator was trained for. Move the filter to 1 to see "
-            "the draws it would have rejected come back.")
+            f"most fakes from real {REAL[genmodels.canonical_dataset(dataset)]}, which is what the generator was "
+            "trained for. Move the filter to 1 to see the draws it would have rejected come back.")
     return sample_grid(images, scores), text
 
 
@@ -112,14 +115,25 @@ def timeline_view(dataset: str, epoch: float):
                                                             range=[0, 1]),
                       legend=dict(orientation="h", x=0, y=-0.22, yanchor="top"), uirevision="keep",
                       modebar=dict(remove=MODEBAR_REMOVE))
-    text = (f"**Epoch {epoch} of {epochs}** (step {info['step']}, {info['minutes']:.0f} min of training"
-            f"): classifier FID {info['fid']:.1f} (how far the samples' features are from real images'; lower is "
-            f"better), rarest class {100 * min(info['class_shares']):.0f}% of samples (10% would be even), measured "
-            f"during training on {TIMELINE_SAMPLES:,} samples.")
-    if info.get("scored_by") != meta["timeline"][-1].get("scored_by"):
-        text += (" These figures were measured with an earlier evaluation classifier than the last epoch's, so "
-                 "compare them only with epochs scored the same way.")
-    return grid, fig, text
+    return grid, fig, epoch_caption(meta, epoch)
+
+
+def epoch_caption(meta: dict, epoch: int) -> str:
+    """An epoch's figures; a FID measured with another classifier than the last epoch's says so first, since the
+    two scales differ several-fold (an early epoch's 15 is not better than the last one's 28)."""
+    info, last = meta["timeline"][epoch - 1], meta["timeline"][-1]
+    text = f"**Epoch {epoch} of {len(meta['timeline'])}** (step {info['step']}, {info['minutes']:.0f} min of training): "
+    if info.get("scored_by") == last.get("scored_by"):
+        text += (f"classifier FID {info['fid']:.1f} (how far the samples' features are from real images'; lower is "
+                 "better), ")
+    else:
+        first_same = next(i for i, t in enumerate(meta["timeline"], 1) if t.get("scored_by") == last.get("scored_by"))
+        text = (f"⚠️ **Not comparable with later epochs**: this epoch's FID ({info['fid']:.1f}) was measured with an "
+                f"earlier evaluation classifier, on a scale several times smaller than epochs {first_same}–"
+                f"{len(meta['timeline'])} (last: {last['fid']:.1f}). Compare it only with epochs before "
+                f"{first_same}.\n\n" + text)
+    return text + (f"rarest class {100 * min(info['class_shares']):.0f}% of samples (10% would be even), measured "
+                   f"during training on {TIMELINE_SAMPLES:,} samples.")
 
 
 def epoch_slider(dataset: str) -> gr.Slider:
@@ -164,7 +178,7 @@ def build(demo: gr.Blocks) -> None:
             with gr.Column(scale=3):
                 curves = gr.Plot(label="Losses (left axis) and the discriminator's outputs (right axis)")
                 epoch_text = gr.Markdown()
-        gr.Markdown(TIMELINE_TEXT)
+        gr.Markdown(TIMELINE_TEXT.format(log_every=genmodels.load_model("gan", FIRST_DATASET).metadata["log_every"]))
         api_only = gr.Button(visible=False)
 
     view_inputs = [dataset, seed, count, truncation, keep, critic]

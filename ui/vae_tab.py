@@ -78,9 +78,10 @@ def _base_figure(space: LatentSpace) -> dict:
         layout = go.Layout(
             xaxis=dict(title="z1", range=[-r, r], zeroline=False),
             yaxis=dict(title="z2", range=[-r, r], scaleanchor="x", zeroline=False),
-            # the legend below the plot: the plot keeps the width, on a phone too
-            legend=dict(title="class (click to hide)", itemsizing="constant", orientation="h", x=0, y=-0.12,
-                        yanchor="top", entrywidth=0.33, entrywidthmode="fraction"),
+            # the legend below the plot: the plot keeps the width, on a phone too; two columns, so that the longest
+            # names ("μ of test #19 (4)", "±2σ posterior") fit on a 390 px phone and run into no other entry
+            legend=dict(title=dict(text="class (click to hide)", side="top"), itemsizing="constant", orientation="h",
+                        x=0, y=-0.12, yanchor="top", entrywidth=0.5, entrywidthmode="fraction"),
             margin=dict(l=40, r=10, t=40, b=40), height=640, dragmode="pan", modebar=dict(remove=MODEBAR_REMOVE),
             title=dict(text=f"{len(mu):,} test images encoded (posterior means)", font=dict(size=14)),
         )
@@ -288,9 +289,9 @@ def build(demo: gr.Blocks) -> None:
                                          allow_preview=False, elem_classes="pixelated")
                 info = gr.Markdown()
                 with gr.Row():
-                    seen = gr.Image(label="What the encoder sees", height=220, interactive=False,
+                    seen = gr.Image(label="Encoder input", height=220, interactive=False, buttons=[],
                                     elem_classes=LABEL_ABOVE, min_width=140)
-                    recon = gr.Image(label="Decoded from μ", height=220, interactive=False,
+                    recon = gr.Image(label="Decoded μ", height=220, interactive=False, buttons=[],
                                      elem_classes=LABEL_ABOVE, min_width=140)
                 gr.Markdown("**Walk between two points**: encode one, *Set as A*; encode another, *Set as B*.")
                 with gr.Row():                        # A and B side by side, on a phone too
