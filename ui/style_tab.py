@@ -186,6 +186,15 @@ def admit(demo: gr.Blocks):
     return check
 
 
+def line_check(demo: gr.Blocks):
+    """/admit for scripts: "Busy" once the style line is full, before they join it with /stylize."""
+    def check() -> None:
+        problem = admission_problem(demo, "photo", "painting")
+        if problem is not None:
+            raise gr.Error(problem, title="Busy")
+    return check
+
+
 def refused(demo: gr.Blocks):
     """What the status says when admit refused a run."""
     def status(content: str | None, painting: str | None) -> str:
@@ -236,6 +245,7 @@ def build(demo: gr.Blocks) -> None:
         last = gr.State()            # the last (photo, result) pair shown, for before/after after a Stop
         # the page's run numbers on their way to the server (ui/runs.py), and the one the run reads
         run_number, stop_number, this_run = gr.Number(visible=False), gr.Number(visible=False), gr.State()
+        ask_line = gr.Button(visible=False)          # /admit, for scripts (the page's Start asks itself)
         with gr.Row():
             # the result and before/after scaled to fit their boxes (CSS in app.py): one size, never cut
             live = gr.Image(label="Result (updates while it runs)", format="png", interactive=False, height=BOX,
@@ -281,7 +291,8 @@ def build(demo: gr.Blocks) -> None:
     # Start: the page numbers the run (NEXT_RUN_JS) and Stop names the number the page is at (THIS_RUN_JS), so a
     # Stop that reaches the server before its run, however the requests race, still stops it (ui/runs.py)
     queued = start.click(admit(demo), [content, painting, run_number], this_run, js=NEXT_RUN_JS,
-                         concurrency_limit=None, show_progress="hidden", api_name="admit", api_visibility="undocumented")
+                         concurrency_limit=None, show_progress="hidden", api_name="start", api_visibility="undocumented")
+    ask_line.click(line_check(demo), None, None, concurrency_limit=None, api_name="admit", api_visibility="undocumented")
     queued.failure(refused(demo), [content, painting], status, queue=False, **QUIET)
     job = queued.success(run, [*inputs, this_run], [live, curves, status, compare, last], api_name="stylize",
                          concurrency_limit=1, concurrency_id="style", show_progress="full",
