@@ -464,34 +464,29 @@ def stylize(content: Picture, style: Picture, size: int = 256, steps: int = 300,
                      time.perf_counter() - start, s.device, final, x.detach().float().cpu(), timed_out)
 
     try:
-        yield from _levels(s, vgg, content_full, style_full, frame, start, should_stop)
-    except Stopped:
+        x, passes, last_preview = None, 0, -math.inf
+        for scale, level_passes in s.pyramid():
+            if should_stop is not None and should_stop():
+                raise Stopped
+            hw = tuple(max(16, round(side * scale)) for side in content_full.shape[-2:])
+            style_hw = tuple(max(16, round(side * scale)) for side in style_full.shape[-2:])
+            content_level = resized(content_full, hw)
+            objective = Objective(StyleLoss.of(vgg, content_level, resized(style_full, style_hw), s),
+                                  budget=passes + level_passes, passes=passes, reuse_last=s.optimizer == "lbfgs",
+                                  should_stop=should_stop)
+            # the first level starts from the photo (or noise); each next one from the best point of the last,
+            # upsampled
+            canvas = Canvas(first_image(content_level, s) if x is None else resized(x, hw), s.multiscale)
+            stage = lbfgs_stage(objective, canvas, s.lr, s.preview_seconds) if s.optimizer == "lbfgs" else \
+                adam_stage(objective, canvas, s.lr)
+            for _ in stage:
+                if s.max_seconds is not None and time.perf_counter() - start >= s.max_seconds:
+                    yield frame(objective, final=True, timed_out=True)
+                    return
+                if objective.passes < s.steps and time.perf_counter() - last_preview >= s.preview_seconds:
+                    last_preview = time.perf_counter()
+                    yield frame(objective)
+            passes, x = objective.passes, objective.best.x
+        yield frame(objective, final=True)
+    except Stopped:       # asked before every pass and every level: no more frames
         return
-
-
-def _levels(s: Settings, vgg: VGG16Features, content_full: torch.Tensor, style_full: torch.Tensor, frame: Callable,
-            start: float, should_stop: Callable[[], bool] | None) -> Iterator[Frame]:
-    """stylize's pyramid loop: each level's optimiser from the best point of the level below; Frames as it goes."""
-    x, passes, last_preview = None, 0, -math.inf
-    for scale, level_passes in s.pyramid():
-        if should_stop is not None and should_stop():
-            raise Stopped
-        hw = tuple(max(16, round(side * scale)) for side in content_full.shape[-2:])
-        style_hw = tuple(max(16, round(side * scale)) for side in style_full.shape[-2:])
-        content_level = resized(content_full, hw)
-        objective = Objective(StyleLoss.of(vgg, content_level, resized(style_full, style_hw), s),
-                              budget=passes + level_passes, passes=passes, reuse_last=s.optimizer == "lbfgs",
-                              should_stop=should_stop)
-        # the first level starts from the photo (or noise); each next one from the best point of the last, upsampled
-        canvas = Canvas(first_image(content_level, s) if x is None else resized(x, hw), s.multiscale)
-        stage = lbfgs_stage(objective, canvas, s.lr, s.preview_seconds) if s.optimizer == "lbfgs" else \
-            adam_stage(objective, canvas, s.lr)
-        for _ in stage:
-            if s.max_seconds is not None and time.perf_counter() - start >= s.max_seconds:
-                yield frame(objective, final=True, timed_out=True)
-                return
-            if objective.passes < s.steps and time.perf_counter() - last_preview >= s.preview_seconds:
-                last_preview = time.perf_counter()
-                yield frame(objective)
-        passes, x = objective.passes, objective.best.x
-    yield frame(objective, final=True)

@@ -122,14 +122,15 @@ def epoch_caption(meta: dict, epoch: int) -> str:
     """An epoch's figures; a FID measured with another classifier than the last epoch's says so first, since the
     two scales differ several-fold (an early epoch's 15 is not better than the last one's 28)."""
     info, last = meta["timeline"][epoch - 1], meta["timeline"][-1]
-    text = f"**Epoch {epoch} of {len(meta['timeline'])}** (step {info['step']}, {info['minutes']:.0f} min of training): "
+    text = (f"**Epoch {epoch} of {len(meta['timeline'])}** (step {info['step']}, {info['minutes']:.0f} min of "
+            "training): ")
     if info.get("scored_by") == last.get("scored_by"):
         text += (f"classifier FID {info['fid']:.1f} (how far the samples' features are from real images'; lower is "
                  "better), ")
     else:
         first_same = next(i for i, t in enumerate(meta["timeline"], 1) if t.get("scored_by") == last.get("scored_by"))
-        text = (f"⚠️ **Not comparable with later epochs**: this epoch's FID ({info['fid']:.1f}) was measured with an "
-                f"earlier evaluation classifier, on a scale several times smaller than epochs {first_same}–"
+        text = (f"⚠️ **Not comparable with later epochs**: this epoch's FID ({info['fid']:.1f}) was measured "
+                f"with an earlier evaluation classifier, on a scale several times smaller than epochs {first_same}–"
                 f"{len(meta['timeline'])} (last: {last['fid']:.1f}). Compare it only with epochs before "
                 f"{first_same}.\n\n" + text)
     return text + (f"rarest class {100 * min(info['class_shares']):.0f}% of samples (10% would be even), measured "

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 SESSIONS_KEPT = 10_000        # sessions remembered (the oldest forgotten first): a bounded dict on a long-lived server
 
@@ -48,19 +49,13 @@ class RunTokens:
         """What the engine asks before every pass."""
         return lambda: self.stopped(session, run)
 
-    def counted(self) -> "_Counted":
+    @contextmanager
+    def counted(self) -> Iterator[None]:
         """`with tokens.counted():` around a run keeps `active` right."""
-        return _Counted(self)
-
-
-class _Counted:
-    def __init__(self, tokens: RunTokens):
-        self.tokens = tokens
-
-    def __enter__(self):
-        with self.tokens._lock:
-            self.tokens.active += 1
-
-    def __exit__(self, *exc):
-        with self.tokens._lock:
-            self.tokens.active -= 1
+        with self._lock:
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.active -= 1

@@ -126,10 +126,9 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
                             keep_borders)
     if not hosting.ZERO_GPU:
         settings["should_stop"] = RUNS.should_stop(session, run_number)
-    history: list[tuple[int, dict[str, float]]] = []
     try:
         with RUNS.counted():
-            yield from _streamed(photo, art, settings, history)
+            yield from _streamed(photo, art, settings)
     except gr.Error as err:
         if not hosting.zero_gpu_error(err):
             raise
@@ -141,9 +140,10 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
         hosting.release_memory()
 
 
-def _streamed(photo: Image.Image, art: Image.Image, settings: dict, history: list):
+def _streamed(photo: Image.Image, art: Image.Image, settings: dict):
     """run's outputs, one tuple per frame; stops with the frames (a stopped run yields nothing more)."""
     stop = settings.get("should_stop")
+    history: list[tuple[int, dict[str, float]]] = []
     for frame in frames(photo, art, settings):
         if stop is not None and stop():       # a frame finished as Stop came: the status stays "Stopped"
             return
@@ -159,48 +159,43 @@ def waiting_runs(demo: gr.Blocks) -> int:
     return len(events.queue) if events is not None else 0
 
 
-def admission_problem(demo: gr.Blocks, content: str | None, painting: str | None) -> str | None:
-    """Why a run cannot join the style line now (no pictures; a full line), or None."""
-    if content is None or painting is None:
-        return NO_PICTURES
+def line_full(demo: gr.Blocks) -> str | None:
+    """The "Busy" message once the style line is full (hosting.style_queue runs waiting), else None."""
     limit, waiting = hosting.style_queue(), waiting_runs(demo)
-    if limit is not None and waiting >= limit:
-        return (f"Busy: {waiting} style run{' is' if waiting == 1 else 's are'} already waiting for this shared "
-                "server. Try again in a minute or two; the other tabs work meanwhile.")
-    return None
+    if limit is None or waiting < limit:
+        return None
+    return (f"Busy: {waiting} style run{' is' if waiting == 1 else 's are'} already waiting for this shared server. "
+            "Try again in a minute or two; the other tabs work meanwhile.")
 
 
 def admit(demo: gr.Blocks):
     """Start's first step, before the run joins the style line (it waits behind nothing itself): the page's number
     for the run passes through to it (ui/runs.py); a run without pictures, or one more once the line is full, is
-    refused with the reason where the status is, so nobody waits behind a long line of runs. (A script that calls
-    /stylize directly joins the line whatever its length.)"""
+    refused (the status says why: refused_status), so nobody waits behind a long line of runs."""
+    refuse_if_busy = line_check(demo)
+
     def check(content: str | None = None, painting: str | None = None, run_number: float | None = None
               ) -> int | None:
-        problem = admission_problem(demo, content, painting)
-        if problem == NO_PICTURES:
-            raise gr.Error(problem, visible=False)          # the status line says it (no toast, no badge)
-        if problem is not None:
-            raise gr.Error(problem, title="Busy")
+        if content is None or painting is None:
+            raise gr.Error(NO_PICTURES, visible=False)          # the status line says it (no toast, no badge)
+        refuse_if_busy()
         return None if run_number is None else int(run_number)
     return check
 
 
 def line_check(demo: gr.Blocks):
-    """/admit for scripts: "Busy" once the style line is full, before they join it with /stylize."""
+    """/admit for scripts (and Start's check): "Busy" once the style line is full. (A script that calls /stylize
+    directly joins the line whatever its length.)"""
     def check() -> None:
-        problem = admission_problem(demo, "photo", "painting")
-        if problem is not None:
-            raise gr.Error(problem, title="Busy")
+        busy = line_full(demo)
+        if busy is not None:
+            raise gr.Error(busy, title="Busy")
     return check
 
 
-def refused(demo: gr.Blocks):
-    """What the status says when admit refused a run."""
-    def status(content: str | None, painting: str | None) -> str:
-        problem = admission_problem(demo, content, painting)
-        return f"**{problem}**" if problem == NO_PICTURES else BUSY
-    return status
+def refused_status(content: str | None, painting: str | None) -> str:
+    """What the status says when admit refused a run: no pictures, or else a full line."""
+    return f"**{NO_PICTURES}**" if content is None or painting is None else BUSY
 
 
 def host_note() -> str:
@@ -291,9 +286,11 @@ def build(demo: gr.Blocks) -> None:
     # Start: the page numbers the run (NEXT_RUN_JS) and Stop names the number the page is at (THIS_RUN_JS), so a
     # Stop that reaches the server before its run, however the requests race, still stops it (ui/runs.py)
     queued = start.click(admit(demo), [content, painting, run_number], this_run, js=NEXT_RUN_JS,
-                         concurrency_limit=None, show_progress="hidden", api_name="start", api_visibility="undocumented")
-    ask_line.click(line_check(demo), None, None, concurrency_limit=None, api_name="admit", api_visibility="undocumented")
-    queued.failure(refused(demo), [content, painting], status, queue=False, **QUIET)
+                         concurrency_limit=None, show_progress="hidden", api_name="start",
+                         api_visibility="undocumented")
+    ask_line.click(line_check(demo), None, None, concurrency_limit=None, api_name="admit",
+                   api_visibility="undocumented")
+    queued.failure(refused_status, [content, painting], status, queue=False, **QUIET)
     job = queued.success(run, [*inputs, this_run], [live, curves, status, compare, last], api_name="stylize",
                          concurrency_limit=1, concurrency_id="style", show_progress="full",
                          show_progress_on=[live])
