@@ -169,7 +169,15 @@ def test_a_refused_input_logs_one_line_and_no_traceback(app_client, capfd):
 
 def test_a_refused_upload_empties_the_box_and_the_test_images_come_back(page, tmp_path):
     """A text file renamed .jpg as "Your picture": one message, the box emptied, later actions work (it used to stay
-    in the box, every action brought the message back and the images stayed on test image #0)."""
+    in the box, every action brought the message back and the images stayed on test image #0). The server logs it
+    once, though three events (the upload, /denoise, /superres) read it."""
+    import logging
+
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logging.getLogger("genmodels.app").addHandler(handler)
+    page.on("close", lambda _: logging.getLogger("genmodels.app").removeHandler(handler))
     junk = tmp_path / "notes.jpg"
     junk.write_text("a text file renamed .jpg")
     page.goto(page.app_url)
@@ -186,6 +194,7 @@ def test_a_refused_upload_empties_the_box_and_the_test_images_come_back(page, tm
                            timeout=10_000)
     assert "over the median filter on test image #" in page.locator("body").inner_text()
     assert len(page.locator(".toast-body").all_inner_texts()) <= 1           # the first message only, no repeats
+    assert len([line for line in lines if line.startswith("refused (input Your picture")]) == 1, lines
 
 
 def test_a_negative_number_typed_in_a_box_is_put_right_with_no_gradio_error(page, app_client, capfd):

@@ -71,7 +71,8 @@ def as_message(err: Exception) -> gr.Error:
 def rejected(err: gr.Error, where: str) -> gr.Error:
     """A refused input: one line in the server log instead of Gradio's traceback."""
     err.print_exception = False
-    log.info("refused (%s): %s", where, err.message)
+    if not getattr(err, "repeat", False):         # another event reading the same refused upload: logged already
+        log.info("refused (%s): %s", where, err.message)
     return err
 
 
@@ -150,7 +151,9 @@ def uploaded_image(value=None, **kwargs) -> gr.Image:
                     del shown[old]
                 repeat = path in shown
                 shown.setdefault(path, now)
-            raise gr.Error(str(picture_error(err, what)), duration=UPLOAD_ERROR_SECONDS, visible=not repeat) from None
+            message = gr.Error(str(picture_error(err, what)), duration=UPLOAD_ERROR_SECONDS, visible=not repeat)
+            message.repeat = repeat           # shown and logged once (rejected skips a repeat)
+            raise message from None
 
     image.preprocess = preprocess
     return image
