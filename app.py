@@ -42,6 +42,11 @@ def build_app() -> gr.Blocks:
             for tab in (vae_tab, denoiser_tab, gan_tab, style_tab):
                 tab.build(demo)
     log_rejections(demo)
+    if hosting.ZERO_GPU:
+        # on a ZeroGPU Space Gradio lets one event wait unless told otherwise (Blocks.queue: max_size 1), for apps
+        # whose every event asks for a GPU: here one page's first view is six events on the CPU ("This application
+        # is currently busy" for every visitor), and style runs have their own bounded line (style_tab.admit)
+        demo.queue(max_size=hosting.ZERO_GPU_QUEUE)
     # Gradio's queue is on by default, one call at a time per event (default_concurrency_limit=1): a CPU
     # Space runs one model call at a time; calling demo.queue() again would only rebuild the server app
     return demo

@@ -14,6 +14,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_app(tmp_path, cwd: Path = ROOT, **env):
+    """`python app.py` in `cwd` (the checkout, or a tree to deploy), in a subprocess with these environment
+    variables; the process and its address once it answers."""
+    import os
+    import subprocess
+    import tempfile
+    import time
+
+    import httpx
+
+    port = free_port()
+    log = tempfile.TemporaryFile()          # not a pipe: a pipe nobody reads would stall a talkative app
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, stdout=subprocess.DEVNULL, stderr=log,
+                            env={**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_TEMP_DIR": str(tmp_path),
+                                 **env})
+    url, deadline = f"http://127.0.0.1:{port}", time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url + "/config", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    proc.wait()
+    log.seek(0)
+    raise AssertionError(f"the app did not start: {log.read().decode(errors='replace')[-3000:]}")
+
+
 @pytest.fixture(scope="session")
 def app_client():
     """The real app, launched on a free local port, and a gradio_client talking to it."""

@@ -4,6 +4,7 @@ import importlib
 import gradio as gr
 import pytest
 import torch
+from conftest import start_app
 
 from ui import hosting
 
@@ -71,33 +72,6 @@ def test_models_load_onto_the_device_asked_for_and_an_absent_one_is_a_clear_erro
         with pytest.raises(ValueError, match="Device 'cuda' is not available here"):
             genmodels.use_device("cuda")
     assert device.default_device() == "cpu"
-
-
-def start_app(tmp_path, **env):
-    """`python app.py` in a subprocess with these environment variables; its address once it answers."""
-    import os
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
-    import httpx
-    from conftest import free_port
-
-    port = free_port()
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_TEMP_DIR": str(tmp_path),
-                                 **env})
-    url, deadline = f"http://127.0.0.1:{port}", time.time() + 90
-    while time.time() < deadline:
-        try:
-            if httpx.get(url + "/config", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise AssertionError(f"the app did not start: {proc.stderr.read().decode()[-2000:]}")
 
 
 def test_an_upload_over_the_limit_is_refused_before_it_is_stored_and_old_uploads_are_swept(tmp_path):

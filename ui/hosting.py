@@ -26,6 +26,9 @@ import torch
 
 ON_SPACE = bool(os.environ.get("SPACE_ID"))            # set by Hugging Face in every Space
 ZERO_GPU = spaces is not None and spaces.config.Config.zero_gpu
+# `hf_oauth: true` in a Space's front matter (python -m deploy writes it for ZeroGPU) gives the Space an OAuth app:
+# its client id is how the app knows a "Sign in with Hugging Face" button can work here (Gradio refuses one without)
+SIGN_IN = ON_SPACE and bool(os.environ.get("OAUTH_CLIENT_ID"))
 GPU = torch.cuda.is_available()                         # under ZeroGPU: True (spaces lends one per call)
 MODEL_DEVICE = "cuda" if GPU and not ZERO_GPU else "cpu"
 STYLE_DEVICE = "cuda" if GPU else "cpu"
@@ -33,6 +36,7 @@ STYLE_SECONDS_ON_SHARED_CPU = 120    # a style run's time limit on a CPU Space: 
 STYLE_QUEUE = 3                      # style runs that may wait behind the one running; more are told to come back
 ZERO_GPU_SECONDS = (10, 90)          # the GPU time a style run asks ZeroGPU for, at least and at most: a request
                                      # over what a visitor has left of the daily quota is refused outright
+ZERO_GPU_QUEUE = 1000                # events that may wait in Gradio's queue on ZeroGPU (elsewhere: no limit)
 MAX_UPLOAD_MB = 25                   # a larger upload is refused before it is stored (a 24 MP JPEG is ~10 MB)
 UPLOAD_KEEP_SECONDS = 3600           # uploads (and the app's other cached files) older than this are deleted...
 UPLOAD_SWEEP_SECONDS = 600           # ...by a sweep this often

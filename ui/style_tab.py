@@ -34,6 +34,12 @@ GPU_PASS_SECONDS = 0.012    # ZeroGPU's request: one VGG pass at 512 px, with ro
 GPU_START_SECONDS = 10      # ... plus the GPU process's start and the previews
 GPU_MARGIN_SECONDS = 4      # a ZeroGPU run ends itself this long before the time it asked for
 
+ZERO_GPU_TEXT = """
+**ZeroGPU lends this Space a GPU for each run, from a daily quota.** Visitors who are not signed in to Hugging Face
+share about 2 minutes a day per network (a classroom behind one address shares them); signed in, you spend your own:
+5 minutes a day with a free account, 40 with PRO. ZeroGPU learns who you are from your huggingface.co login in the
+page around this app, not from the app{button}. The other tabs never use the GPU.
+"""
 TEXT = """
 **Neural style transfer** (Gatys et al.) starts from your photo and nudges its pixels, step by step, to lower two
 losses measured inside VGG16, a network trained to recognise objects. Press **Start** and watch it work.
@@ -104,6 +110,8 @@ def status_line(frame: style.Frame, settings: dict) -> str:
     state = "Time limit" if frame.timed_out else "Done" if frame.final else "Running"
     line = (f"**{state}**: step {frame.step} of {int(settings['steps'])} · {rate:.1f} steps/s · "
             f"{frame.elapsed:.1f} s · {hosting.device_name()} · {frame.image.width}×{frame.image.height} px")
+    if hosting.ZERO_GPU:
+        line += f" · asked ZeroGPU for {gpu_seconds(None, None, settings)} s of GPU time"
     if frame.timed_out:
         why = ("the GPU is lent for a limited time" if hosting.ZERO_GPU else
                "this server is shared, so no visitor waits long")
@@ -132,10 +140,11 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
     except gr.Error as err:
         if not hosting.zero_gpu_error(err):
             raise
-        message = (f"The shared GPU could not run this: {err.message} The app still works: the other tabs run on "
+        said = str(err.message).strip().rstrip(".") + "."
+        message = (f"The shared GPU could not run this: {said} The app still works: the other tabs run on "
                    "the CPU, and a smaller size or fewer steps asks for less GPU time.")
         yield gr.skip(), gr.skip(), f"**GPU unavailable.** {message}", gr.skip(), gr.skip()
-        raise gr.Error(message, title=err.title) from None
+        raise gr.Error(message, title=err.title, visible=False) from None   # the status says it
     finally:                # also when Stop closes the run: a shared server's memory goes back where it was
         hosting.release_memory()
 
@@ -201,6 +210,11 @@ def refused_status(content: str | None, painting: str | None) -> str:
 def host_note() -> str:
     """What this host allows, under Start."""
     note = f"Runs on {hosting.device_name()}."
+    if hosting.ZERO_GPU:
+        low, high = hosting.ZERO_GPU_SECONDS
+        asked = gpu_seconds(None, None, dict(size=DEFAULT_SIZE, steps=300))
+        note += (f" Each run asks for {low}–{high} s of GPU time, by its size and steps ({asked} s at "
+                 f"{DEFAULT_SIZE} px, 300 steps), and ends with its best image a few seconds before that.")
     if hosting.style_seconds():
         note += (f" This server is shared, so a run stops after {hosting.style_seconds():.0f} s and shows where it "
                  "got to; if others are running, yours waits its turn (its place in the line shows on the "
@@ -222,6 +236,27 @@ def stop_run(last: tuple | None, run_number: float | None, request: gr.Request =
     return stopped(last)
 
 
+def sign_in_row() -> gr.Markdown | None:
+    """Under ZeroGPU: whose quota a run spends, and where the Space has sign-in (hf_oauth), the button and who is
+    signed in."""
+    gr.Markdown(ZERO_GPU_TEXT.format(button="; the button below signs you in there (reload the page afterwards "
+                                     "if the quota does not follow)" if hosting.SIGN_IN else ": sign in on "
+                                     "huggingface.co"), elem_id="style-quota")
+    if not hosting.SIGN_IN:
+        return None
+    with gr.Row(equal_height=True):          # side by side; one under the other on a phone
+        gr.LoginButton(min_width=240, scale=0)
+        with gr.Column(min_width=200):
+            return gr.Markdown(elem_id="style-signed-in")
+
+
+def signed_in(profile: gr.OAuthProfile | None) -> str:
+    """Who is signed in (Gradio passes the profile from the sign-in session; None when nobody is)."""
+    if profile is None:
+        return "Not signed in: runs spend the shared quota of visitors who are not signed in."
+    return f"Signed in as **{profile.username}**: runs spend your own daily GPU quota."
+
+
 def vet_upload(picture: str | None) -> None:
     """Nothing to do here: the upload's own preprocess (ui.common.uploaded_image) refuses a file that is not a
     picture, at upload time rather than at Start."""
@@ -237,6 +272,7 @@ def build(demo: gr.Blocks) -> None:
             start = gr.Button("Start", variant="primary", min_width=120)
             stop = gr.Button("Stop", variant="stop", min_width=120)
         status = gr.Markdown(host_note(), elem_id="style-status")
+        who = sign_in_row() if hosting.ZERO_GPU else None
         last = gr.State()            # the last (photo, result) pair shown, for before/after after a Stop
         # the page's run numbers on their way to the server (ui/runs.py), and the one the run reads
         run_number, stop_number, this_run = gr.Number(visible=False), gr.Number(visible=False), gr.State()
@@ -300,6 +336,8 @@ def build(demo: gr.Blocks) -> None:
                api_visibility="undocumented").then(
         None, js=f"() => new Promise((done) => setTimeout(done, {SETTLE_MS}))").then(
         stopped, last, [status, compare], queue=False, **QUIET)
+    if who is not None:
+        demo.load(signed_in, None, who, **QUIET)
     for picture in (content, painting):
         # a file that is not a picture: its message at once, and the box emptied (not a broken-image icon)
         picture.upload(vet_upload, picture, None, **QUIET).failure(None, None, picture, js="() => null")
