@@ -72,8 +72,10 @@ def readme_pictures(root: Path = ROOT) -> list[str]:
 
 def space_files(root: Path = ROOT) -> list[str]:
     """The checkout's files the Space needs, as paths relative to root, sorted."""
-    paths = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    return sorted(set(filter_repo_objects(paths, allow_patterns=SPACE_FILES + readme_pictures(root),
+    patterns = SPACE_FILES + readme_pictures(root)
+    tops = [root / top for top in sorted({pattern.split("/")[0] for pattern in patterns})]   # never walks .venv/
+    paths = [p for top in tops for p in ([top] if top.is_file() else top.rglob("*")) if p.is_file()]
+    return sorted(set(filter_repo_objects([p.relative_to(root).as_posix() for p in paths], allow_patterns=patterns,
                                           ignore_patterns=NEVER)))
 
 
@@ -85,7 +87,7 @@ def space_card(readme: str, hardware: str) -> str:
     zero = hardware == ZERO_GPU
     if zero:
         data.python_version = ZERO_GPU_PYTHON
-    # sign-in lets a ZeroGPU visitor spend their own quota; elsewhere there is nothing to sign in for
+    # an OAuth app for the style tab's Sign-in button (a ZeroGPU visitor signed in spends their own quota)
     data.hf_oauth = True if zero else None
     data.suggested_hardware = hardware if hardware in SUGGESTABLE else None
     return str(card)

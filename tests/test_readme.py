@@ -46,3 +46,19 @@ def test_the_quick_start_puts_the_cpu_choice_before_the_install(command):
     text = (ROOT / "README.md").read_text()
     assert command in text
     assert text.index("whl/cpu") < text.index("pip install -r requirements.txt && python app.py")
+
+
+def test_the_deploy_commands_parse_and_the_dry_run_runs_as_written(tmp_path, capsys):
+    import shlex
+
+    import deploy
+
+    commands = re.findall(r"^python -m deploy (.*?)(?:\s+#.*)?$", (ROOT / "README.md").read_text(), flags=re.M)
+    assert len(commands) >= 3 and any("--hardware zerogpu" in c for c in commands)
+    dry = next(shlex.split(c) for c in commands if "--dry-run" in c)
+    dry[dry.index("--dry-run") + 1] = str(tmp_path / "space")
+    assert deploy.main(dry) == 0 and (tmp_path / "space" / "app.py").is_file()
+    said = re.search(r"about (\d+) MiB in (\d+) files", (ROOT / "README.md").read_text())
+    listed = re.search(r"\(([\d.]+) MiB\)", capsys.readouterr().out)
+    files = [p for p in (tmp_path / "space").rglob("*") if p.is_file()]
+    assert said and int(said[2]) == len(files) and abs(float(listed[1]) - int(said[1])) < 1.5
