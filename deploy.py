@@ -13,6 +13,7 @@ whatever the Space held, so running the command again after a change updates the
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import re
 import shutil
 import subprocess
@@ -60,7 +61,6 @@ def hardware_name(name: str) -> str:
 
 def gradio_version() -> str:
     """The Gradio this checkout runs (and is tested with): the Space's sdk_version."""
-    import importlib.metadata
     return importlib.metadata.version("gradio")
 
 
@@ -171,14 +171,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="write the tree that would be uploaded into FOLDER, list it, and send nothing")
     args = parser.parse_args(argv)
     try:
-        space_id(args.space)
-        hardware = hardware_name(args.hardware)
-        if args.dry_run is not None:
-            files = build_tree(args.dry_run, hardware)
-            print(f"Would upload to https://huggingface.co/spaces/{args.space} ({hardware}):")
-            print(describe(files))
+        if args.dry_run is None:           # deploy checks the name and the hardware itself
+            print(deploy(args.space, args.hardware, private=args.private or None))
             return 0
-        print(deploy(args.space, hardware, private=args.private or None))
+        space, hardware = space_id(args.space), hardware_name(args.hardware)
+        print(f"Would upload to https://huggingface.co/spaces/{space} ({hardware}):")
+        print(describe(build_tree(args.dry_run, hardware)))
         return 0
     except ValueError as err:            # huggingface_hub's HFValidationError is one too
         print(f"deploy: {err}", file=sys.stderr)
