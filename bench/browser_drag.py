@@ -183,7 +183,7 @@ def main() -> None:
             proc.wait()
         if worktree:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
-    script = sum((ROOT / "ui" / "static" / f).stat().st_size for f in ("vae_decoder.js", "explorer.js"))
+    script = sum((ROOT / "ui" / "static" / f).stat().st_size for f in ("runtime.js", "explorer.js"))
     weights = {f.name: f.stat().st_size for f in sorted((ROOT / "weights").glob("vae-decoder-*.safetensors"))}
     results["page_weight_bytes"] = {"script": script, **weights}
     OUT.mkdir(parents=True, exist_ok=True)

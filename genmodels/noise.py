@@ -1,7 +1,7 @@
 """The noise models (and the downscaling) that the denoising tab, its training, tests and benchmarks share.
 
 Every function takes x: N×1×H×W in [0,1] and returns the same shape, clipped to [0,1]; a seed makes it
-deterministic. Kinds and what `level` means:
+deterministic (the same in the page: genmodels.rng). Kinds and what `level` means:
 
 - ``gaussian``: x + level·N(0, 1), i.e. level is the standard deviation σ.
 - ``salt_pepper``: a `level` fraction of the pixels, chosen at random, set to 0 or 1 (half each).
@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import checks
+from . import checks, rng
 
 KINDS = ("gaussian", "salt_pepper", "lesson", "mask")
 # The range each kind's level takes in the tab (and in blind training).
@@ -31,30 +31,61 @@ def check(kind: str, level: float) -> tuple[str, float]:
     return kind, checks.number(level, f"The {kind} noise level", 0.0, LEVEL_MAX[kind])
 
 
-def _generator(seed: int | None, device: torch.device) -> torch.Generator | None:
-    if seed is None:
-        return None
-    return torch.Generator(device).manual_seed(int(seed))
+# the streams of genmodels.rng each seeded draw comes from (ui/static/noise.js uses the same numbers)
+STREAMS = {"normal": 0, "hit": 1, "salt": 2, "blocks": 3}
 
 
-def _apply(x: torch.Tensor, kind: str, level: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
+class SeededDraws:
+    """The draws of one seed, from genmodels.rng: the page reproduces them bit for bit (ui/static/noise.js).
+    Draw i of a tensor is its i-th element in row-major order, whatever the batch."""
+
+    def __init__(self, seed: int, device: torch.device):
+        self.seed, self.device = seed, device
+
+    def normal(self, shape: torch.Size) -> torch.Tensor:
+        return rng.normal(self.seed, STREAMS["normal"], shape.numel(), self.device).reshape(shape)
+
+    def uniform(self, shape: torch.Size, stream: str) -> torch.Tensor:
+        return rng.uniform(self.seed, STREAMS[stream], shape.numel(), self.device).reshape(shape)
+
+    def keys(self, shape: torch.Size) -> torch.Tensor:
+        """Sort keys (32 bits: ties are rare, and broken by position in both languages)."""
+        return rng.bits(self.seed, STREAMS["blocks"], shape.numel(), self.device).reshape(shape)
+
+
+class TorchDraws:
+    """torch's own generator: blind training's noise, where nothing has to be reproduced outside PyTorch."""
+
+    def __init__(self, gen: torch.Generator | None, device: torch.device):
+        self.gen, self.device = gen, device
+
+    def normal(self, shape: torch.Size) -> torch.Tensor:
+        return torch.randn(shape, generator=self.gen, device=self.device)
+
+    def uniform(self, shape: torch.Size, stream: str) -> torch.Tensor:
+        return torch.rand(shape, generator=self.gen, device=self.device)
+
+    def keys(self, shape: torch.Size) -> torch.Tensor:
+        return torch.rand(shape, generator=self.gen, device=self.device)
+
+
+def _apply(x: torch.Tensor, kind: str, level: torch.Tensor, draw: SeededDraws | TorchDraws) -> torch.Tensor:
     """Noise of one kind with a per-image level (N×1×1×1 tensor)."""
     if kind == "gaussian":
-        return (x + level * torch.randn(x.shape, generator=gen, device=x.device)).clamp(0, 1)
+        return (x + level * draw.normal(x.shape)).clamp(0, 1)
     if kind == "lesson":
-        noise = 0.5 + 0.3 * torch.randn(x.shape, generator=gen, device=x.device)
+        noise = 0.5 + 0.3 * draw.normal(x.shape)
         return (x + level * noise).clamp(0, 1)
     if kind == "salt_pepper":
-        u = torch.rand(x.shape, generator=gen, device=x.device)
-        salt = torch.rand(x.shape, generator=gen, device=x.device) < 0.5
-        hit = u < level
+        hit = draw.uniform(x.shape, "hit") < level
+        salt = draw.uniform(x.shape, "salt") < 0.5
         return torch.where(hit, salt.to(x.dtype), x)
     if kind == "mask":
         n, _, h, w = x.shape
         gh, gw = -(-h // MASK_BLOCK), -(-w // MASK_BLOCK)
         # rank random keys per image; the `round(level·blocks)` lowest are erased: exactly that many blocks
-        keys = torch.rand((n, gh * gw), generator=gen, device=x.device)
-        ranks = keys.argsort(dim=1).argsort(dim=1)
+        keys = draw.keys(torch.Size((n, gh * gw)))
+        ranks = keys.argsort(dim=1, stable=True).argsort(dim=1, stable=True)
         erase = ranks < (level.reshape(n, 1) * gh * gw).round()
         block_mask = erase.reshape(n, 1, gh, gw).to(x.dtype)
         pixel_mask = F.interpolate(block_mask, scale_factor=MASK_BLOCK, mode="nearest")[:, :, :h, :w]
@@ -63,13 +94,14 @@ def _apply(x: torch.Tensor, kind: str, level: torch.Tensor, gen: torch.Generator
 
 
 def add_noise(x: torch.Tensor, kind: str, level: float, seed: int | None = None) -> torch.Tensor:
-    """Noisy copy of x (N×1×H×W in [0,1]); level 0 returns x unchanged; the same seed gives the same noise."""
+    """Noisy copy of x (N×1×H×W in [0,1]); level 0 returns x unchanged; the same seed gives the same noise, here,
+    in /denoise and in the page (genmodels.rng). No seed: a fresh one from torch's global generator."""
     kind, level = check(kind, level)
-    seed = None if seed is None else checks.seed(seed)
+    seed = int(torch.randint(checks.MAX_SEED + 1, ()).item()) if seed is None else checks.seed(seed)
     if level == 0:
         return x.clone()
     lv = torch.full((x.shape[0], 1, 1, 1), level, dtype=x.dtype, device=x.device)
-    return _apply(x, kind, lv, _generator(seed, x.device))
+    return _apply(x, kind, lv, SeededDraws(seed, x.device))
 
 
 def random_noise(x: torch.Tensor, gen: torch.Generator | None = None, clean_share: float = 0.05) -> torch.Tensor:
@@ -79,11 +111,11 @@ def random_noise(x: torch.Tensor, gen: torch.Generator | None = None, clean_shar
     kind_of = torch.randint(len(KINDS), (n,), generator=gen, device=x.device)
     u = torch.rand((n, 1, 1, 1), generator=gen, device=x.device)
     clean = torch.rand((n,), generator=gen, device=x.device) < clean_share
-    out = x.clone()
+    out, draws = x.clone(), TorchDraws(gen, x.device)
     for i, kind in enumerate(KINDS):
         sel = (kind_of == i) & ~clean
         if sel.any():
-            out[sel] = _apply(x[sel], kind, u[sel] * LEVEL_MAX[kind], gen)
+            out[sel] = _apply(x[sel], kind, u[sel] * LEVEL_MAX[kind], draws)
     return out
 
 

@@ -1,4 +1,10 @@
 """The noise models and the restoration baselines and metrics."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
 import pytest
 import torch
 
@@ -7,6 +13,8 @@ from genmodels.data import load_sample
 from genmodels.metrics import psnr, ssim
 from genmodels.denoiser import median_filter
 from genmodels.superres import bicubic_upscale
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +122,50 @@ def test_psnr_and_ssim(digits):
     a = 0.5 + 0.5 * torch.sin(i[:, None] / 3) * torch.cos(i[None, :] / 4)
     b = (a ** 2 + 0.1 * torch.cos(i[None, :])).clamp(0, 1)
     assert ssim(a[None, None], b[None, None]).item() == pytest.approx(0.7082572256, abs=1e-6)
+
+
+def test_seeded_draws_are_uniform_and_normal_and_streams_independent():
+    from genmodels import rng
+    u = rng.uniform(5, 1, 200_000)
+    assert u.dtype == torch.float32 and 0 <= u.min() and u.max() < 1
+    assert u.mean().item() == pytest.approx(0.5, abs=0.003) and u.var().item() == pytest.approx(1 / 12, rel=0.01)
+    assert torch.histc(u, 10, 0, 1).div(len(u)).sub(0.1).abs().max() < 0.003        # flat over ten bins
+    n = rng.normal(5, 0, 100_000)
+    assert n.mean().abs() < 0.01 and n.std().item() == pytest.approx(1, abs=0.01) and n.abs().max() <= 6
+    assert (n.abs() > 2).float().mean().item() == pytest.approx(0.0455, abs=0.003)     # the tails of N(0, 1)
+    other = rng.uniform(5, 2, 200_000)
+    assert abs(torch.corrcoef(torch.stack([u, other]))[0, 1]) < 0.01
+    assert abs(torch.corrcoef(torch.stack([u, rng.uniform(6, 1, 200_000)]))[0, 1]) < 0.01   # neighbouring seeds
+
+
+def test_no_seed_draws_a_fresh_one():
+    x = torch.full((1, 1, 28, 28), 0.5)
+    assert not torch.equal(noise.add_noise(x, "gaussian", 0.3), noise.add_noise(x, "gaussian", 0.3))
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed (.ci/run has it)")
+def test_the_pages_noise_is_the_librarys_bit_for_bit(tmp_path):
+    """1,000 random (test image, kind, level, seed) settings through ui/static/noise.js under Node."""
+    from genmodels import rng
+    images = torch.cat([load_sample(d)[0] for d in ("mnist", "fashion")])
+    g = torch.Generator().manual_seed(0)
+    cases = []
+    for _ in range(1000):
+        kind = noise.KINDS[int(torch.randint(4, (), generator=g))]
+        level = round(float(torch.rand((), generator=g)) * noise.LEVEL_MAX[kind], 2)   # the slider's steps
+        cases.append({"image": int(torch.randint(len(images), (), generator=g)), "kind": kind, "level": level,
+                      "seed": int(torch.randint(2 ** 31, (), generator=g))})
+    cases[:4] = [{**cases[i], "seed": s} for i, s in enumerate((0, 1, 2 ** 31 - 1, 12345))]
+    (tmp_path / "cases.json").write_text(json.dumps({"cases": cases, "streams": {"seed": 2 ** 31 - 1, "n": 5000}}))
+    (tmp_path / "images.bin").write_bytes(images.numpy().astype(np.float32).tobytes())
+    out = subprocess.run(["node", str(ROOT / "tests" / "js" / "add_noise.js"), str(tmp_path / "cases.json"),
+                          str(tmp_path / "images.bin"), str(tmp_path / "out.bin")], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    js = torch.from_numpy(np.frombuffer((tmp_path / "out.bin").read_bytes(), np.float32).copy()).reshape(-1, 784)
+    for c, case in enumerate(cases):
+        ours = noise.add_noise(images[case["image"]:case["image"] + 1], case["kind"], case["level"], case["seed"])
+        assert torch.equal(js[c], ours.flatten()), case
+    streams = json.loads((tmp_path / "out.bin.streams.json").read_text())
+    assert streams["bits"] == rng.bits(2 ** 31 - 1, 3, 5000).tolist()
+    assert torch.equal(torch.tensor(streams["normal"], dtype=torch.float32), rng.normal(2 ** 31 - 1, 0, 5000))

@@ -3,39 +3,18 @@
 Trains nothing. Reads weights/vae-<dataset>.safetensors, keeps the decoder's tensors in float16 (half the page
 weight; decoded pixels stay within 1 grey level of the float32 model, see tests/test_vae_decoder.py) and writes
 weights/vae-decoder-<dataset>.safetensors. Its metadata lists the layers in order (`layers`), so the plain-JS
-forward pass in ui/static/vae_decoder.js needs no architecture of its own, and records the source file's SHA-256.
+forward pass in ui/static/runtime.js needs no architecture of its own, and records the source file's SHA-256.
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 
-from torch import nn
-
+from genmodels.browser import layer_list
 from genmodels.data import DATASETS
 from genmodels.registry import entry, load_weights
 from genmodels.vae import VAEConfig, decoder_layers
 from genmodels.weights import save_weights, split_extras
-
-
-def layer_list(decoder: nn.Sequential) -> list[dict]:
-    """The decoder as a list of operations the JS forward pass runs in order."""
-    layers: list[dict] = []
-    for i, m in enumerate(decoder):
-        names = {"weight": f"decoder.{i}.weight", "bias": f"decoder.{i}.bias"}
-        if isinstance(m, nn.Linear):
-            layers.append({"op": "linear", **names})
-        elif isinstance(m, nn.ConvTranspose2d):
-            layers.append({"op": "conv_transpose", "stride": m.stride[0], "padding": m.padding[0], **names})
-        elif isinstance(m, nn.Conv2d):
-            layers.append({"op": "conv", "stride": m.stride[0], "padding": m.padding[0], **names})
-        elif isinstance(m, nn.ReLU):
-            layers.append({"op": "relu"})
-        elif isinstance(m, nn.Unflatten):
-            layers.append({"op": "reshape", "shape": list(m.unflattened_size)})
-        else:
-            raise TypeError(f"no browser version of {type(m).__name__}")
-    return layers + [{"op": "sigmoid"}]
 
 
 def main() -> None:
@@ -49,7 +28,7 @@ def main() -> None:
     decoder = {k: v.half() for k, v in state.items() if k.startswith("decoder.")}
     meta_out = {
         "kind": "vae-decoder", "dataset": args.dataset, "config": meta["config"], "dtype": "float16",
-        "layers": layer_list(decoder_layers(VAEConfig(**meta["config"]))),
+        "layers": layer_list(decoder_layers(VAEConfig(**meta["config"])), "decoder") + [{"op": "sigmoid"}],
         "source": source.path.name, "source_sha256": hashlib.sha256(source.path.read_bytes()).hexdigest(),
         "source_training_command": meta["training_command"], "epochs": meta["epochs"], "metrics": meta["metrics"],
         "torch_version": meta["torch_version"],

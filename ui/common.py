@@ -99,8 +99,9 @@ def by_component(handler: Callable, components: dict[str, gr.components.Componen
 
 
 def page_script() -> str:
-    """For the page's <head>: the page-wide behaviour in static/page.js (the sketchpads' brush ready)."""
-    return f"<script>{(STATIC / 'page.js').read_text()}</script>"
+    """For the page's <head>: the page-wide behaviour in static/page.js (the sketchpads' brush ready) and the
+    runtime every tab's in-page models share (static/runtime.js)."""
+    return "".join(f"<script>{(STATIC / name).read_text()}</script>" for name in ("page.js", "runtime.js"))
 
 
 def digit_sketchpad(label: str) -> gr.Sketchpad:

@@ -10,11 +10,13 @@ from PIL import Image
 import genmodels
 from genmodels import noise, superres as sr
 from genmodels.checks import MAX_SEED
-from genmodels.data import DATASETS, canonical_dataset, first_per_class, load_sample, sample_image
+from genmodels.data import DATASETS, canonical_dataset, first_per_class, load_sample, sample_image, sample_path
 from genmodels.denoiser import compare_denoising
 from genmodels.imaging import Picture, mnistify, open_picture, to_pil
 
-from .common import (DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, QUIET, by_component, digit_sketchpad,
+from genmodels.browser import page_path
+
+from .common import (DATASET_CHOICES, FIRST_DATASET, QUIET, STATIC, by_component, digit_sketchpad,
                      random_seed, shows_errors, uploaded_image)
 
 KIND_CHOICES = [(title, kind) for kind, title in noise.KIND_TITLES.items()]
@@ -48,6 +50,79 @@ about digits or clothes, is the baseline.
 DENOISE_TITLES = {"clean": "Clean", "noisy": "Noisy", "denoised": "Denoised", "median": "Median 3×3"}   # captions
 DENOISE_LABELS = {**DENOISE_TITLES, "median": "Median filter"}                                  # the boxes
 SR_TITLES = {"small": "Input", "bicubic": "Bicubic", "model": "Autoencoder", "clean": "Original"}
+
+
+# The images, the scores and the summary are drawn by the page (ui/static/denoiser.js); the server's /denoise and
+# /superres stay for scripts and for a page whose runtime cannot load.
+FIGURE_CSS = """
+.restore-row { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: var(--spacing-lg);
+               width: 100%; }
+.restore-fig { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); margin: 0;
+               padding: 2.3em 8px 8px; position: relative; background: var(--block-background-fill); }
+.restore-fig .fig-label { position: absolute; left: 8px; top: 6px; right: 8px; font-size: var(--text-sm);
+                          color: var(--body-text-color-subdued); white-space: nowrap; overflow: hidden;
+                          text-overflow: ellipsis; }
+.restore-fig canvas { display: block; margin: 0 auto; width: 224px; max-width: 100%; aspect-ratio: 1;
+                      image-rendering: pixelated; background: #000; }
+.restore-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin-top: 4px; }
+.restore-scores table { width: 100%; border-collapse: collapse; font-size: var(--text-sm); }
+.restore-scores th, .restore-scores td { border: 1px solid var(--border-color-primary); padding: 4px 8px;
+                                          text-align: left; }
+.restore-scores .table-label { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin: 6px 0 2px; }
+"""
+SCORES_HTML = """
+<div class="restore-scores"><div class="summary"></div>
+<div class="table-label">Against the clean image</div>
+<table><thead><tr><th>Image</th><th>PSNR dB</th><th>SSIM</th></tr></thead><tbody></tbody></table></div>
+"""
+# every change of the tab's settings: computed and drawn in the page, no server request
+# (the tab's code arrives with its images; until then the settings wait for it)
+SHOW = """(dataset, index, picture, kind, level, seed, modelDataset, factor, upload) => {
+  const settings = { dataset, index, picture, kind, level, seed, modelDataset, factor, upload };
+  if (window.GenmodelsDenoiser) window.GenmodelsDenoiser.show(settings); else window.GenmodelsDenoiserWaiting = settings;
+  return [];
+}"""
+# the tab opened: load its models and draw (the settings too, in case its code arrived after the page's load event)
+OPEN = SHOW.replace("return [];", "(window.GenmodelsDenoiser || {open() {}}).open(); return [];")
+
+
+def figures_html(titles: dict[str, str], note: bool) -> str:
+    """A row of 28×28 canvases, each under its caption (the page fills both in)."""
+    figs = "".join(f'<figure class="restore-fig" data-name="{k}"><span class="fig-label">{t}</span>'
+                   f'<canvas width="28" height="28" aria-label="{t}"></canvas></figure>' for k, t in titles.items())
+    text = '<div class="restore-note">Loading the models into your browser…</div>' if note else ""
+    return f'<div class="restore-row">{figs}</div>{text}'
+
+
+def page_props() -> dict:
+    """Where the page fetches each model and the test images, and the names it shows."""
+    url = lambda path: f"/gradio_api/file={path}"        # noqa: E731  (files served as Gradio static files)
+    kinds = ("denoiser", "superres", "superres4")
+    return {"models": {k: {d: url(page_path(k, d)) for d in DATASETS} for k in kinds},
+            "samples": {d: url(sample_path(d)) for d in DATASETS},
+            "classes": {d: list(info.classes) for d, info in DATASETS.items()},
+            "titles": {d: info.title for d, info in DATASETS.items()},
+            "denoiseTitles": DENOISE_TITLES, "superresTitles": SR_TITLES}
+
+
+def page_images(titles: dict[str, str], elem_id: str, with_code: bool = False) -> gr.HTML:
+    """One row of the tab's images, drawn by the page; the first one carries the page code (static/denoiser.js)."""
+    extra = {}
+    if with_code:
+        gr.set_static_paths(paths=[page_path(k, d) for k in ("denoiser", "superres", "superres4") for d in DATASETS]
+                            + [sample_path(d) for d in DATASETS])
+        code = "\n".join((STATIC / name).read_text() for name in ("noise.js", "denoiser.js"))
+        extra = dict(js_on_load=code + "\nGenmodelsDenoiser.attach(element, props);", **page_props())
+    return gr.HTML("", html_template=figures_html(titles, note=True), css_template=FIGURE_CSS,
+                   apply_default_css=False, elem_id=elem_id, **extra)
+
+
+@shows_errors
+def as_model_input(image: Picture | None) -> list[float] | None:
+    """Your picture as the models' 28×28 input, once per picture (the page works from it)."""
+    if image is None:
+        return None
+    return mnistify(image, what=UPLOAD_NAME).flatten().tolist()
 
 
 def source_image(dataset: str, index: float, image: Picture | None) -> tuple[torch.Tensor, str]:
@@ -140,8 +215,8 @@ def switch_dataset(dataset: str) -> tuple[list, int, None]:
 
 
 def build(demo: gr.Blocks) -> None:
-    """Lay out tab 3 inside `demo` and wire its events (the first views are drawn on page load)."""
-    with gr.Tab("Denoising", id="denoise"):
+    """Lay out tab 3 inside `demo` and wire its events (the page draws the images; see static/denoiser.js)."""
+    with gr.Tab("Denoising", id="denoise") as tab:
         code = genmodels.load_model("denoiser", FIRST_DATASET).config
         gr.Markdown(TEXT.format(code=f"7×7×{code.code} = {49 * code.code}"))
         with gr.Row():
@@ -168,38 +243,44 @@ def build(demo: gr.Blocks) -> None:
                     model_dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Model trained on",
                                              min_width=240)
                 with gr.Row():
-                    level = gr.Slider(0, noise.LEVEL_MAX["gaussian"], value=0.5, step=0.01, label="Noise level")
+                    level = gr.Slider(0, noise.LEVEL_MAX["gaussian"], value=0.5, step=0.01, label="Noise level",
+                                      elem_id="noise-level")
                     seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Noise seed")
                     new_noise = gr.Button("New noise", scale=0)
-                summary = gr.Markdown()
-                scores = gr.Dataframe(headers=["Image", "PSNR dB", "SSIM"], label="Against the clean image",
-                                      interactive=False, wrap=True)
-        with gr.Row():
-            denoised = {k: gr.Image(label=t, format="png", interactive=False, elem_classes=LABEL_ABOVE, height=290,
-                                    buttons=[], min_width=150) for k, t in DENOISE_LABELS.items()}   # 2×2 on a phone
+                gr.HTML("", html_template=SCORES_HTML, css_template=FIGURE_CSS, apply_default_css=False,
+                        elem_id="denoise-scores")
+        page_images(DENOISE_TITLES, "denoise-images", with_code=True)
         gr.Markdown(SR_TEXT)
         with gr.Row():
             factor = gr.Radio([("×2 (14×14 → 28×28)", 2), ("×4 (7×7 → 28×28)", 4)], value=2, label="Upscaling")
-        with gr.Row():
-            upscaled = {k: gr.Image(label=t, format="png", interactive=False, elem_classes=LABEL_ABOVE, height=290,
-                                    buttons=[], min_width=150) for k, t in SR_TITLES.items()}
+        page_images(SR_TITLES, "superres-images")
+        # the endpoints' outputs, for scripts (and the page's fallback); not shown
+        with gr.Row(visible=False):
+            denoised = {k: gr.Image(label=t, format="png") for k, t in DENOISE_LABELS.items()}
+            summary = gr.Markdown()
+            scores = gr.Dataframe(headers=["Image", "PSNR dB", "SSIM"], label="Against the clean image")
+            upscaled = {k: gr.Image(label=t, format="png") for k, t in SR_TITLES.items()}
+            api_denoise, api_superres = gr.Button(), gr.Button()
+            picture = gr.JSON()                   # your picture as the models' input, computed once by the server
 
     source = [dataset, index, image]
-    denoise_inputs = [*source, kind, level, seed, model_dataset]
     denoise_outputs = {**denoised, "scores": scores, "summary": summary}
-    run_denoise = (by_component(denoise, denoise_outputs), denoise_inputs, list(denoise_outputs.values()))
-    run_superres = (by_component(superres, upscaled), [*source, factor, model_dataset], list(upscaled.values()))
-    gr.on([index.change, image.change, level.input, seed.change, model_dataset.change], *run_denoise,
-          api_name="denoise", show_progress="hidden", **LIVE)
-    gr.on([index.change, image.change, factor.change, model_dataset.change], *run_superres,
-          api_name="superres", show_progress="hidden", **LIVE)
-    demo.load(*run_denoise, **QUIET).then(*run_superres, **QUIET).then(gallery_items, dataset, gallery, **QUIET)
+    api_denoise.click(by_component(denoise, denoise_outputs), [*source, kind, level, seed, model_dataset],
+                      list(denoise_outputs.values()), api_name="denoise", concurrency_limit=None)
+    api_superres.click(by_component(superres, upscaled), [*source, factor, model_dataset], list(upscaled.values()),
+                       api_name="superres", concurrency_limit=None)
+    settings = [dataset, index, picture, kind, level, seed, model_dataset, factor, image]
+    gr.on([index.change, picture.change, kind.change, level.change, seed.change,
+           model_dataset.change, factor.change, dataset.change], None, settings, None, js=SHOW)
+    tab.select(None, settings, None, js=OPEN)
+    demo.load(None, settings, None, js=SHOW).then(gallery_items, dataset, gallery, **QUIET)
 
     dataset.change(switch_dataset, dataset, [gallery, index, image], **QUIET)
-    kind.input(level_range, [kind, level], level, **QUIET).then(*run_denoise, **QUIET)
+    kind.input(level_range, [kind, level], level, **QUIET)
     random_btn.click(random_index, dataset, index, **QUIET)
     gallery.select(pick, dataset, [index, image], **QUIET)
     new_noise.click(random_seed, None, seed, **QUIET)
+    image.change(as_model_input, image, picture, **QUIET).failure(None, None, image, js="() => null")
     # a file that is not a picture: its message once, and the box emptied, so the test images come back and later
     # actions do not bring the message back
     image.upload(shrink_upload, image, image, **QUIET).failure(None, None, image, js="() => null")

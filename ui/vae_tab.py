@@ -242,7 +242,7 @@ def head() -> str:
 def digit_canvas(radius: float) -> gr.HTML:
     """The decoded image: a 28×28 canvas shown at 280×280 (nearest-neighbour), decoded in the page."""
     gr.set_static_paths(paths=[entry("vae-decoder", d).path for d in DATASETS])
-    code = "\n".join((STATIC / name).read_text() for name in ("vae_decoder.js", "explorer.js"))
+    code = (STATIC / "explorer.js").read_text()         # the runtime (static/runtime.js) is in the <head>
     return gr.HTML("", html_template=DIGIT_HTML, css_template=DIGIT_CSS, apply_default_css=False,
                    js_on_load=code + "\nGenmodelsExplorer.attach(element, props);",
                    decoders=decoder_urls(), dataset=FIRST_DATASET,

@@ -104,17 +104,9 @@
     ctx.stroke();
   }
 
-  // /decode through Gradio's HTTP API: POST the inputs, read the result from the event stream, draw the PNG.
+  // /decode through Gradio's HTTP API, the PNG drawn back at 28×28.
   async function serverDecode(dataset, z1, z2) {
-    const base = (root.gradio_config && root.gradio_config.root) || "";
-    const call = await fetch(`${base}/gradio_api/call/decode`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ data: [dataset, z1, z2] }),
-    });
-    const { event_id: id } = await call.json();
-    const stream = await (await fetch(`${base}/gradio_api/call/decode/${id}`)).text();
-    const done = stream.split("\n").find((line, i, all) => all[i - 1] === "event: complete" && line.startsWith("data:"));
-    if (!done) throw new Error(stream.slice(0, 200));
-    const file = JSON.parse(done.slice(5))[0];
+    const file = (await root.GenmodelsNN.callServer("decode", [dataset, z1, z2]))[0];
     const picture = new Image();
     picture.src = file.url;
     await picture.decode();
@@ -145,7 +137,7 @@
   function loadDecoder(dataset) {
     if (state.decoders[dataset] || state.failed[dataset]) return;
     const started = performance.now();
-    state.decoders[dataset] = root.GenmodelsVAE.loadDecoder(state.props.decoders[dataset]).then(
+    state.decoders[dataset] = root.GenmodelsNN.loadDecoder(state.props.decoders[dataset]).then(
       (decoder) => {
         state.stats.decoderLoadMs[dataset] = performance.now() - started;
         state.decoders[dataset] = decoder;

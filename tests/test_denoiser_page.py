@@ -1,0 +1,146 @@
+"""Tab 3 in the page: ui/static/denoiser.js (with noise.js and runtime.js) under Node against the library, which
+/denoise and /superres run: 1,000 random settings each, images within a grey level, scores to the digits shown."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import genmodels
+from genmodels import noise, superres
+from genmodels.browser import PAGE_MODELS, page_path
+from genmodels.data import DATASETS, load_sample
+from genmodels.denoiser import compare_denoising
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed (.ci/run has it)")
+CASES = 1000
+
+
+def grey(x: torch.Tensor) -> np.ndarray:
+    """8-bit grey levels as the server shows them (genmodels.imaging.to_pil)."""
+    return (x.clamp(0, 1).flatten().numpy() * 255 + 0.5).astype(np.uint8).astype(int)
+
+
+def run_page(cases: list[dict], images: torch.Tensor, tmp_path: Path) -> list[dict]:
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    (tmp_path / "images.bin").write_bytes(images.numpy().astype(np.float32).tobytes())
+    out = subprocess.run(["node", str(ROOT / "tests" / "js" / "restore.js"), str(tmp_path / "cases.json"),
+                          str(tmp_path / "images.bin"), str(tmp_path / "out.json")], capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    return json.loads((tmp_path / "out.json").read_text())["cases"]
+
+
+def compare(page: dict, server: dict, names: tuple[str, ...], tally: dict) -> None:
+    """Images within one grey level; PSNR to 2 decimals and SSIM to 3 (the scores table) in all but rare cases
+    where the value sits on a rounding edge (counted), and always within 0.006 dB / 0.0006."""
+    for name in names:
+        image, p, s = server[name]
+        diff = np.abs(np.array(page[name]["grey"]) - grey(image))
+        assert diff.max() <= 1, name
+        tally["pixels"] += diff.size
+        tally["off"] += int((diff > 0).sum())
+        assert abs(page[name]["psnr"] - p) < 0.006 and abs(page[name]["ssim"] - s) < 6e-4, (name, page[name], p, s)
+        tally["scores"] += 2
+        tally["shown_differ"] += (round(page[name]["psnr"], 2) != round(p, 2)) + (round(page[name]["ssim"], 3) != round(s, 3))
+
+
+def random_cases(kinds: bool) -> tuple[torch.Tensor, list[dict]]:
+    images = torch.cat([load_sample(d)[0] for d in DATASETS])
+    g = torch.Generator().manual_seed(1)
+    cases = []
+    for _ in range(CASES):
+        case = {"image": int(torch.randint(len(images), (), generator=g)),
+                "dataset": list(DATASETS)[int(torch.randint(2, (), generator=g))]}
+        if kinds:
+            kind = noise.KINDS[int(torch.randint(4, (), generator=g))]
+            case.update(kind=kind, level=round(float(torch.rand((), generator=g)) * noise.LEVEL_MAX[kind], 2),
+                        seed=int(torch.randint(2 ** 31, (), generator=g)))
+            case["model"] = str(page_path("denoiser", case["dataset"]))
+        else:
+            case["factor"] = (2, 4)[int(torch.randint(2, (), generator=g))]
+            case["model"] = str(page_path("superres" if case["factor"] == 2 else "superres4", case["dataset"]))
+        cases.append(case)
+    return images, cases
+
+
+def check_tally(tally: dict) -> None:
+    assert tally["off"] / tally["pixels"] < 0.002, tally              # a pixel in 500 a grey level apart at most
+    assert tally["shown_differ"] / tally["scores"] < 0.002, tally     # values on a rounding edge
+
+
+@needs_node
+def test_page_denoising_equals_the_servers(tmp_path):
+    images, cases = random_cases(kinds=True)
+    page = run_page(cases, images, tmp_path)
+    tally = dict(pixels=0, off=0, scores=0, shown_differ=0)
+    for case, result in zip(cases, page):
+        model = genmodels.load_model("denoiser", case["dataset"])
+        server = compare_denoising(images[case["image"]:case["image"] + 1], model, case["kind"], case["level"],
+                                   case["seed"])
+        assert result["noisy"]["grey"] == grey(server["noisy"][0]).tolist(), case       # seeded noise: exact
+        compare(result, server, ("noisy", "denoised", "median"), tally)
+    check_tally(tally)
+
+
+@needs_node
+def test_page_superres_equals_the_servers(tmp_path):
+    images, cases = random_cases(kinds=False)
+    page = run_page(cases, images, tmp_path)
+    tally = dict(pixels=0, off=0, scores=0, shown_differ=0)
+    for case, result in zip(cases, page):
+        model = genmodels.load_model(superres.kind_for(case["factor"]), case["dataset"])
+        server = superres.compare_superres(images[case["image"]:case["image"] + 1], model)
+        compare(result, server, ("small", "bicubic", "model"), tally)
+    check_tally(tally)
+
+
+@pytest.mark.parametrize("kind", PAGE_MODELS)
+def test_page_files_record_their_source_and_run_like_the_model(kind):
+    """Each exported file names its checkpoint (SHA-256) and command; its layers, run here by PyTorch's functional
+    ops, give the model's output (batch norm folded, dropout gone)."""
+    import hashlib
+    from safetensors import safe_open
+    for dataset in DATASETS:
+        registry_kind = PAGE_MODELS[kind][0]
+        with safe_open(str(page_path(kind, dataset)), "pt") as f:
+            meta = {k: json.loads(v) for k, v in f.metadata().items()}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        source = genmodels.entry(registry_kind, dataset).path
+        assert meta["source_sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+        assert meta["training_command"] == f"python -m train.page_models --kind {kind} --dataset {dataset}"
+        model = genmodels.load_model(registry_kind, dataset)
+        side = 28 // getattr(model, "factor", 1)
+        x = torch.nn.functional.avg_pool2d(load_sample(dataset)[0][:8], 28 // side)
+        expected = model.predict_proba(x) if kind == "classifier" else model(x)
+        assert torch.allclose(run_layers(meta["layers"], tensors, x), expected, atol=1e-5)
+
+
+def run_layers(layers: list[dict], tensors: dict, x: torch.Tensor) -> torch.Tensor:
+    F = torch.nn.functional
+    for layer in layers:
+        w, b = tensors.get(layer.get("weight")), tensors.get(layer.get("bias"))
+        op = layer["op"]
+        if op == "conv":
+            x = F.conv2d(x, w, b, stride=layer["stride"], padding=layer["padding"])
+        elif op == "conv_transpose":
+            x = F.conv_transpose2d(x, w, b, stride=layer["stride"], padding=layer["padding"])
+        elif op == "linear":
+            x = F.linear(x, w, b)
+        elif op == "relu":
+            x = x.relu()
+        elif op == "max_pool":
+            x = F.max_pool2d(x, layer["kernel"])
+        elif op == "flatten":
+            x = x.flatten(1)
+        elif op == "sigmoid":
+            x = x.sigmoid()
+        elif op == "softmax":
+            x = x.softmax(1)
+        else:
+            raise AssertionError(op)
+    return x
