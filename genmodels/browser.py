@@ -28,7 +28,8 @@ def page_path(kind: str, dataset: str) -> Path:
 
 
 def page_files() -> list[Path]:
-    return [page_path(k, d) for k in PAGE_MODELS for d in DATASETS]
+    """Every file python -m train.page_models writes."""
+    return [page_path(k, d) for k in (*PAGE_MODELS, "timeline") for d in DATASETS]
 
 
 def _folded(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,13 +1,16 @@
-"""Export the models the page runs itself (tabs 1 and 3) from the shipped checkpoints: python -m train.page_models.
+"""Export what the page runs itself (tabs 1, 3 and 4) from the shipped checkpoints: python -m train.page_models.
 
 Trains nothing. For each dataset, reads weights/{denoiser,superres-x2,superres-x4,classifier}-<dataset>.safetensors
 and writes weights/page-<kind>-<dataset>.safetensors: float32 tensors (the page's images then equal the server's
 within a grey level, and its PSNR and SSIM agree to the digits shown; tests/test_denoiser_page.py), batch norm folded
 into the convolutions, and in the metadata the layers in order (genmodels/browser.py) with the source file's SHA-256.
+And weights/page-timeline-<dataset>.safetensors: the GAN's per-epoch fixed-noise grids (uint8) for tab 4's timeline.
 """
 from __future__ import annotations
 
 import argparse
+
+import torch
 
 import genmodels
 from genmodels.browser import PAGE_MODELS, export, page_path, provenance
@@ -27,14 +30,26 @@ def export_one(kind: str, dataset: str) -> str:
     return f"saved {out.name}: {len(layers)} layers, {sum(t.numel() for t in tensors.values()):,} parameters"
 
 
+def export_timeline(dataset: str) -> str:
+    """The GAN's training timeline for tab 4: the fixed-noise grid after each epoch (uint8), from its checkpoint."""
+    gan = genmodels.load_model("gan", dataset, cached=False, device="cpu")
+    grids = genmodels.load_extras("gan", dataset)["timeline_grids"]
+    meta = {"kind": "page-timeline", "dataset": dataset, "steps": [t["step"] for t in gan.metadata["timeline"]],
+            **provenance(genmodels.entry("gan", dataset).path, gan.metadata,
+                         f"python -m train.page_models --kind timeline --dataset {dataset}")}
+    out = page_path("timeline", dataset)
+    save_weights(out, {"grids": grids.to(torch.uint8).contiguous()}, meta)
+    return f"saved {out.name}: {grids.shape[0]} epochs of {grids.shape[1]} images"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--kind", choices=sorted(PAGE_MODELS), help="one model (default: all)")
+    p.add_argument("--kind", choices=sorted(PAGE_MODELS) + ["timeline"], help="one file (default: all)")
     p.add_argument("--dataset", choices=sorted(DATASETS), help="one dataset (default: both)")
     args = p.parse_args()
-    for kind in [args.kind] if args.kind else PAGE_MODELS:
+    for kind in [args.kind] if args.kind else [*PAGE_MODELS, "timeline"]:
         for dataset in [args.dataset] if args.dataset else DATASETS:
-            print(export_one(kind, dataset))
+            print(export_timeline(dataset) if kind == "timeline" else export_one(kind, dataset))
 
 
 if __name__ == "__main__":

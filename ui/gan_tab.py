@@ -14,7 +14,10 @@ from genmodels.checks import MAX_SEED
 from genmodels.gan import DEFAULT_KEEP, MAX_GRID, MAX_TRUNCATION, MIN_KEEP, WALK_STEPS, resumed_after, slerp
 from genmodels.imaging import grid_pil, sample_grid, strip_columns
 
-from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, MODEBAR_REMOVE, QUIET, random_seed, shows_errors
+from genmodels.browser import page_path
+
+from .common import (DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, MODEBAR_REMOVE, QUIET, STATIC, random_seed,
+                     shows_errors)
 
 TIMELINE_SAMPLES = 2000          # train.gan's EVAL_SAMPLES
 REAL = {"mnist": "digits", "fashion": "clothes"}      # what the real images are, in the page's words
@@ -137,6 +140,41 @@ def epoch_caption(meta: dict, epoch: int) -> str:
                    f"during training on {TIMELINE_SAMPLES:,} samples.")
 
 
+def curves_view(dataset: str, epoch: float) -> go.Figure:
+    """The loss curves with the marker at `epoch` (the page moves the marker as the slider moves)."""
+    return timeline_view(dataset, epoch)[1]
+
+
+# the grid after an epoch and its caption, drawn by the page (ui/static/gan.js) from the exported timeline
+TIMELINE_HTML = """
+<div class="epoch-frame"><span class="epoch-label">Fixed noise after this epoch</span>
+<canvas class="epoch-grid" width="242" height="242" aria-label="The fixed-noise grid after this epoch"></canvas>
+<div class="timeline-note">Loading the timeline into your browser…</div></div>
+"""
+TIMELINE_CSS = """
+.epoch-frame { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); padding: 2.3em 8px 8px;
+               position: relative; background: var(--block-background-fill); }
+.epoch-label { position: absolute; left: 8px; top: 6px; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+canvas.epoch-grid { display: block; margin: 0 auto; width: 290px; max-width: 100%; image-rendering: pixelated; }
+.timeline-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin-top: 4px; }
+"""
+SHOW_EPOCH = """(dataset, epoch) => {
+  if (window.GenmodelsGan) window.GenmodelsGan.show(dataset, epoch); else window.GenmodelsGanWaiting = [dataset, Number(epoch)];
+  return [];
+}"""
+OPEN = SHOW_EPOCH.replace("return [];", "(window.GenmodelsGan || {open() {}}).open(); return [];")
+
+
+def timeline_canvas() -> gr.HTML:
+    """The epoch's grid, drawn by the page; carries the tab's page code and the captions (computed once here)."""
+    gr.set_static_paths(paths=[page_path("timeline", d) for d in genmodels.DATASETS])
+    captions = {d: [epoch_caption(_timeline(d)[0], e) for e in range(1, _epochs(d) + 1)] for d in genmodels.DATASETS}
+    timelines = {d: f"/gradio_api/file={page_path('timeline', d)}" for d in genmodels.DATASETS}
+    return gr.HTML("", html_template=TIMELINE_HTML, css_template=TIMELINE_CSS, apply_default_css=False,
+                   js_on_load=(STATIC / "gan.js").read_text() + "\nGenmodelsGan.attach(element, props);",
+                   timelines=timelines, captions=captions, elem_id="epoch-view")
+
+
 def epoch_slider(dataset: str) -> gr.Slider:
     """The epoch slider for this dataset's timeline (the two GANs trained for different numbers of epochs)."""
     epochs = _epochs(genmodels.canonical_dataset(dataset))
@@ -146,7 +184,7 @@ def epoch_slider(dataset: str) -> gr.Slider:
 def build(demo: gr.Blocks) -> None:
     """Lay out tab 4 inside `demo` and wire its events (the first views are drawn on page load)."""
     epochs = _epochs(FIRST_DATASET)
-    with gr.Tab("GAN", id="gan", elem_id="gan-tab"):
+    with gr.Tab("GAN", id="gan", elem_id="gan-tab") as tab:
         gr.Markdown(TEXT)
         with gr.Row():
             with gr.Column(scale=2, min_width=300):
@@ -173,14 +211,17 @@ def build(demo: gr.Blocks) -> None:
         gr.Markdown("### Training timeline")
         with gr.Row():
             with gr.Column(scale=2, min_width=300):
-                epoch = gr.Slider(1, epochs, value=epochs, step=1, label="Epoch")
-                epoch_grid = gr.Image(label="Fixed noise after this epoch", format="png", interactive=False,
-                                      elem_classes=LABEL_ABOVE, height=330)
+                epoch = gr.Slider(1, epochs, value=epochs, step=1, label="Epoch", elem_id="epoch")
+                timeline_canvas()
             with gr.Column(scale=3):
-                curves = gr.Plot(label="Losses (left axis) and the discriminator's outputs (right axis)")
-                epoch_text = gr.Markdown()
+                curves = gr.Plot(label="Losses (left axis) and the discriminator's outputs (right axis)",
+                                 elem_id="gan-curves")
+                gr.HTML('<div id="epoch-caption" class="prose"></div>')
         gr.Markdown(TIMELINE_TEXT.format(log_every=genmodels.load_model("gan", FIRST_DATASET).metadata["log_every"]))
         api_only = gr.Button(visible=False)
+        with gr.Row(visible=False):             # the timeline from the server: the page's fallback
+            api_timeline = gr.Button()
+            epoch_grid, server_curves, epoch_text = gr.Image(format="png"), gr.Plot(), gr.Markdown()
 
     view_inputs = [dataset, seed, count, truncation, keep, critic]
     gr.on([seed.change, count.release, truncation.release, keep.release, critic.change, dataset.change], generate_view,
@@ -192,10 +233,13 @@ def build(demo: gr.Blocks) -> None:
     walk_inputs = [dataset, seed_a, seed_b, walk_steps, truncation]
     gr.on([seed_a.change, seed_b.change, walk_steps.release, truncation.release, dataset.change], interpolate,
           walk_inputs, strip, **LIVE, **QUIET)
-    # the visitor's own moves (.input): the slider's update on a dataset switch is followed by one view, below
-    epoch.input(timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text], **LIVE, **QUIET)
-    dataset.change(epoch_slider, dataset, epoch, **QUIET).then(
-        timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text], **QUIET)
+    # every epoch the slider shows (dragged, or set by a dataset switch): drawn by the page, no request
+    epoch.change(None, [dataset, epoch], None, js=SHOW_EPOCH)
+    tab.select(None, [dataset, epoch], None, js=OPEN)
+    api_timeline.click(timeline_view, [dataset, epoch], [epoch_grid, server_curves, epoch_text], api_name="timeline",
+                       **QUIET)
+    dataset.change(epoch_slider, dataset, epoch, **QUIET).then(curves_view, [dataset, epoch], curves, **QUIET).then(
+        None, [dataset, epoch], None, js=SHOW_EPOCH)
     demo.load(generate_view, view_inputs, [grid, critic_text], **QUIET).then(
-        interpolate, walk_inputs, strip, **QUIET).then(timeline_view, [dataset, epoch], [epoch_grid, curves, epoch_text],
-                                                      **QUIET)
+        interpolate, walk_inputs, strip, **QUIET).then(curves_view, [dataset, epoch], curves, **QUIET).then(
+        None, [dataset, epoch], None, js=SHOW_EPOCH)

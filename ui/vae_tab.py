@@ -13,9 +13,10 @@ from genmodels.data import DATASETS, first_per_class
 from genmodels.imaging import grid_pil, mnistify, strip_columns, to_pil
 from genmodels.latent import (DIGIT_SCALE, GRID_N, GRID_SCALE, WALK_STEPS, Encoding, LatentSpace, get_space,
                               slider_radius)
+from genmodels.browser import page_path
 from genmodels.registry import entry
 
-from .common import (DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, MODEBAR_REMOVE, QUIET, STATIC, by_component,
+from .common import (DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, MODEBAR_REMOVE, QUIET, STATIC, by_component,
                      digit_sketchpad, shows_errors)
 
 GALLERY_PER_CLASS = 4
@@ -41,6 +42,8 @@ canvas.digit { width: 280px; height: 280px; max-width: 100%; image-rendering: pi
 """
 # every slider move: decode and draw in the page, no server request
 SHOW = "(dataset, z1, z2) => { window.GenmodelsExplorer.show(dataset, z1, z2); return []; }"
+# a slider released (or moved by a click): the classifier's opinion, computed in the page too
+OPINION = "(dataset, z1, z2) => window.GenmodelsExplorer.opinion(dataset, z1, z2)"
 
 EXPLORER_TEXT = """
 The **encoder** squeezes each 28×28 image into just two numbers: the mean μ (and spread σ) of a Gaussian
@@ -241,11 +244,13 @@ def head() -> str:
 
 def digit_canvas(radius: float) -> gr.HTML:
     """The decoded image: a 28×28 canvas shown at 280×280 (nearest-neighbour), decoded in the page."""
-    gr.set_static_paths(paths=[entry("vae-decoder", d).path for d in DATASETS])
+    gr.set_static_paths(paths=[entry("vae-decoder", d).path for d in DATASETS] +
+                        [page_path("classifier", d) for d in DATASETS])
     code = (STATIC / "explorer.js").read_text()         # the runtime (static/runtime.js) is in the <head>
     return gr.HTML("", html_template=DIGIT_HTML, css_template=DIGIT_CSS, apply_default_css=False,
                    js_on_load=code + "\nGenmodelsExplorer.attach(element, props);",
-                   decoders=decoder_urls(), dataset=FIRST_DATASET,
+                   decoders=decoder_urls(), dataset=FIRST_DATASET, classes={d: list(i.classes) for d, i in DATASETS.items()},
+                   classifiers={d: f"/gradio_api/file={page_path('classifier', d)}" for d in DATASETS},
                    z=list(START), radius=radius, grid_n=GRID_N, cell=28 * GRID_SCALE, elem_id="digit")
 
 
@@ -271,7 +276,7 @@ def build(demo: gr.Blocks) -> None:
                 # no label: an overlaid label would hide the top row of cells
                 manifold_img = gr.Image(label="Manifold", show_label=False, format="png", interactive=False,
                                         buttons=["download", "fullscreen"], elem_classes="pixelated", elem_id="manifold")
-                api_decode = gr.Button(visible=False)
+                api_decode, api_classify = gr.Button(visible=False), gr.Button(visible=False)
 
     with gr.Tab("Latent map", id="map") as map_tab:
         gr.Markdown(MAP_TEXT)
@@ -307,11 +312,12 @@ def build(demo: gr.Blocks) -> None:
     point = [dataset, z1, z2]
     api_decode.click(decode, point, decoded, api_name="decode", concurrency_limit=None)
     gr.on([z1.input, z2.input], None, point, None, js=SHOW)
-    gr.on([z1.release, z2.release], classify, point, guess, **LIVE, **QUIET)
+    gr.on([z1.release, z2.release], None, point, guess, js=OPINION)
+    api_classify.click(classify, point, guess, api_name="classify", **QUIET)     # the page's fallback
 
     def moved(event):
-        """After an event that moves the sliders: the page redraws, the server gives the classifier's opinion."""
-        event.then(None, point, None, js=SHOW).then(classify, point, guess, **QUIET)
+        """After an event that moves the sliders: the page redraws and gives the classifier's opinion."""
+        event.then(None, point, None, js=SHOW).then(None, point, guess, js=OPINION)
 
     moved(random_btn.click(random_point, None, [z1, z2], **QUIET))
     moved(manifold_img.select(manifold_click, dataset, [z1, z2], **QUIET))

@@ -1,11 +1,12 @@
 // Tab 1 in the page: the decoded image and the manifold's marker follow the sliders with no server request.
-// attach(element, props) runs once, from the digit component's js_on_load (props: decoders {dataset: url},
-// radius, grid_n, cell, native); show(dataset, z1, z2) runs on every slider move. If a dataset's decoder cannot
+// attach(element, props) runs once, from the digit component's js_on_load (props: decoders and classifiers
+// {dataset: url}, classes, radius, grid_n, cell); show(dataset, z1, z2) runs on every slider move, opinion(dataset,
+// z1, z2) when a slider is released (the classifier, in the page too). If a dataset's decoder cannot
 // load, its images come from the server's /decode instead (one request in flight, the latest point wins).
 (function (root) {
   "use strict";
   const state = {
-    element: null, props: null, decoders: {}, failed: {}, current: null, pending: null, inFlight: false,
+    element: null, props: null, decoders: {}, classifiers: {}, failed: {}, current: null, pending: null, inFlight: false,
     stats: { draws: 0, firstDrawAt: null, lastDrawAt: null, log: [], serverDecodes: 0, decodeMs: [], attachedAt: null,
              decoderLoadMs: {} },
   };
@@ -200,6 +201,33 @@
     }
   }
 
+  // The evaluation classifier's opinion of the image at (z1, z2), as gr.Label shows it (its three likeliest classes),
+  // computed in the page (the classifier exported by train.page_models) when the slider is released: a promise for
+  // the Label's value. If either model cannot load, the server's /classify answers instead.
+  function loadClassifier(dataset) {
+    if (!state.classifiers[dataset]) {
+      state.classifiers[dataset] = root.GenmodelsNN.loadNetwork(state.props.classifiers[dataset]).then(
+        (network) => (state.classifiers[dataset] = network));
+    }
+    return Promise.resolve(state.classifiers[dataset]);
+  }
+
+  async function opinion(dataset, z1, z2) {
+    const r = state.props.radius, at = [Math.min(Math.max(Number(z1), -r), r), Math.min(Math.max(Number(z2), -r), r)];
+    try {
+      if (state.failed[dataset]) throw new Error(state.failed[dataset]);
+      const [decoder, classifier] = await Promise.all([state.decoders[dataset], loadClassifier(dataset)]);
+      if (!decoder || !decoder.forward) throw new Error("no decoder");
+      const p = classifier.forward(decoder.forward(at), [1, 28, 28]), classes = state.props.classes[dataset];
+      const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, 3);
+      state.stats.opinions = (state.stats.opinions || 0) + 1;
+      return { label: classes[order[0]], confidences: order.map((i) => ({ label: classes[i], confidence: p[i] })) };
+    } catch (err) {
+      state.stats.serverOpinions = (state.stats.serverOpinions || 0) + 1;
+      return (await root.GenmodelsNN.callServer("classify", [dataset, ...at]))[0];
+    }
+  }
+
   function download() {
     const canvas = state.element.querySelector("canvas.digit");
     const big = document.createElement("canvas");
@@ -223,8 +251,9 @@
     element.querySelector("button.download").addEventListener("click", download);
     if (!state.current) state.current = [props.dataset, props.z[0], props.z[1]];   // draw as soon as it loads
     loadDecoder(props.dataset);
+    if (!state.failed[props.dataset]) loadClassifier(props.dataset).catch(() => {});
   }
 
-  root.GenmodelsExplorer = { attach, show, stats: state.stats, state, axisPosition };
+  root.GenmodelsExplorer = { attach, show, opinion, stats: state.stats, state, axisPosition };
   if (typeof module !== "undefined" && module.exports) module.exports = { axisPosition, normalCdf };
 })(typeof window !== "undefined" ? window : globalThis);
