@@ -32,24 +32,30 @@ def page_files() -> list[Path]:
     return [page_path(k, d) for k in (*PAGE_MODELS, "timeline") for d in DATASETS]
 
 
-def _folded(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
-    """conv then batch norm (eval mode) as one convolution's weight and bias."""
+def _folded(layer: nn.Module, bn: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    """A convolution or linear layer then batch norm (eval mode) as one layer's weight and bias."""
     scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-    bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
-    return conv.weight * scale[:, None, None, None], (bias - bn.running_mean) * scale + bn.bias
+    bias = layer.bias if layer.bias is not None else torch.zeros_like(bn.running_mean)
+    weight = layer.weight * scale.reshape(-1, *[1] * (layer.weight.dim() - 1))
+    return weight, (bias - bn.running_mean) * scale + bn.bias
 
 
 def layer_list(modules: nn.Module, prefix: str, tensors: dict[str, torch.Tensor] | None = None) -> list[dict]:
     """The modules (nested Sequentials are walked) as operations the JS forward pass runs in order; with `tensors`,
     each layer's weight and bias are put there under the names the list gives (else the state dict's names)."""
-    flat = [(name, m) for name, m in modules.named_modules(prefix=prefix) if not isinstance(m, nn.Sequential)]
+    # the layers themselves: no containers, nor the parametrizations a spectral norm hangs on its layer (the layer's
+    # .weight is the normalised weight, as the model uses it in eval mode)
+    flat = [(name, m) for name, m in modules.named_modules(prefix=prefix)
+            if not isinstance(m, (nn.Sequential, nn.ModuleDict, nn.ModuleList)) and ".parametrizations" not in name
+            and not (name == prefix and list(m.children()))]
     layers: list[dict] = []
     for i, (name, m) in enumerate(flat):
         names = {"weight": f"{name}.weight", "bias": f"{name}.bias"}
         params = (m.weight, m.bias) if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)) else None
-        if isinstance(m, nn.BatchNorm2d):
-            continue                                           # folded into the convolution before it
-        if isinstance(m, nn.Conv2d) and i + 1 < len(flat) and isinstance(flat[i + 1][1], nn.BatchNorm2d):
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            continue                                           # folded into the layer before it
+        if isinstance(m, (nn.Conv2d, nn.Linear)) and i + 1 < len(flat) and isinstance(flat[i + 1][1],
+                                                                                      (nn.BatchNorm1d, nn.BatchNorm2d)):
             params = _folded(m, flat[i + 1][1])
         if isinstance(m, nn.Linear):
             layers.append({"op": "linear", **names})
@@ -59,6 +65,12 @@ def layer_list(modules: nn.Module, prefix: str, tensors: dict[str, torch.Tensor]
             layers.append({"op": "conv", "stride": m.stride[0], "padding": m.padding[0], **names})
         elif isinstance(m, nn.ReLU):
             layers.append({"op": "relu"})
+        elif isinstance(m, nn.LeakyReLU):
+            layers.append({"op": "leaky_relu", "slope": m.negative_slope})
+        elif isinstance(m, nn.Tanh):
+            layers.append({"op": "tanh"})
+        elif isinstance(m, nn.Upsample) and m.mode == "nearest" and m.scale_factor in (2, 2.0):
+            layers.append({"op": "upsample2"})
         elif isinstance(m, nn.MaxPool2d):
             layers.append({"op": "max_pool", "kernel": m.kernel_size})
         elif isinstance(m, nn.Unflatten):

@@ -177,8 +177,12 @@ def test_the_shipped_filter_is_the_calibration_of_the_shipped_weights(dataset):
     shipped = gan._filter
     assert shipped is not None                                  # loaded with the weights, nothing computed
     fresh = gan.calibrate_filter()
-    assert torch.equal(shipped.centroids, fresh.centroids) and torch.equal(shipped.projection, fresh.projection)
-    assert [r.tolist() for r in shipped.realness] == [r.tolist() for r in fresh.realness]
+    # the same up to float rounding: a CPU with AVX-512 sums in another order than the AVX2 one that made the file
+    # (1.9e-6 apart here), and the kinds keep the same members
+    assert torch.equal(shipped.projection, fresh.projection)
+    assert torch.allclose(shipped.centroids, fresh.centroids, atol=1e-5)
+    assert [len(r) for r in shipped.realness] == [len(r) for r in fresh.realness]
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(shipped.realness, fresh.realness))
 
 
 def test_a_shipped_filter_made_for_other_weights_is_not_used():

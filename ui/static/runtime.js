@@ -169,6 +169,15 @@
     return { data: y, shape: [oh, ow, c] };
   }
 
+  // PyTorch's Upsample(scale_factor=2) (nearest): each pixel becomes a 2×2 block
+  function upsample2(x, [h, w, c]) {
+    const y = new Float32Array(4 * x.length);
+    for (let oy = 0; oy < 2 * h; oy++) for (let ox = 0; ox < 2 * w; ox++) {
+      y.set(x.subarray(((oy >> 1) * w + (ox >> 1)) * c, ((oy >> 1) * w + (ox >> 1) + 1) * c), (oy * 2 * w + ox) * c);
+    }
+    return { data: y, shape: [2 * h, 2 * w, c] };
+  }
+
   // A network: the layers in the file's metadata, run in order on float32 values.
   class Network {
     constructor({ tensors, metadata }) {
@@ -189,6 +198,9 @@
         const weight = this.tensors[layer.weight], bias = this.tensors[layer.bias];
         if (layer.op === "linear") { x = linear(x, weight, bias); shape = [x.length]; }
         else if (layer.op === "relu") { for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0; }
+        else if (layer.op === "leaky_relu") { for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] *= layer.slope; }
+        else if (layer.op === "tanh") { for (let i = 0; i < x.length; i++) x[i] = Math.tanh(x[i]); }
+        else if (layer.op === "upsample2") ({ data: x, shape } = upsample2(x, shape));
         else if (layer.op === "reshape") { x = channelLast(x, layer.shape); shape = [layer.shape[1], layer.shape[2], layer.shape[0]]; }
         else if (layer.op === "flatten") { if (shape.length === 3) x = channelFirst(x, shape); shape = [x.length]; }
         else if (layer.op === "conv_transpose") ({ data: x, shape } = convolve(x, shape, weight, bias, layer.stride, layer.padding, true));
