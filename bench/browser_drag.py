@@ -6,7 +6,8 @@ z1 (tab 1, the latent explorer), level (tab 3, Noise level), epoch (tab 4, the t
 adds 0, 50 and 150 ms to every round trip (Network.emulateNetworkConditions); after the first image, the slider is
 dragged across its range for 3 s: 180 pointer moves at 60 a second, sent without waiting for the page (as a hand
 does). Measured per control, path and latency:
-  - images shown per second while dragging (the page's own draw log; an <img> source change on a server path),
+  - images shown per second while dragging (the page's own draw log; an <img> source change on a server path), and
+    how many values the slider passed through (Epoch has only 33 or 34, so every epoch drawn is ≈11 a second),
   - the final image's delay after release (0 when the last image was already on screen),
   - requests the page sent to the server during the drag (DevTools' Network.requestWillBeSent),
   - the server's CPU seconds per second of drag (its /proc/<pid>/stat),
@@ -54,7 +55,8 @@ PAGE_FILES = ("vae-decoder", "page-", "test-sample")      # what the page fetche
 
 # page-side instrumentation: when the pointer went down and up, and every change of the watched image
 WATCH = """([selector, nth]) => {
-  window.__drag = {down: null, up: null, imgChanges: []};
+  window.__drag = {down: null, up: null, imgChanges: [], values: []};
+  addEventListener('input', (e) => { if (e.target.type === 'range') window.__drag.values.push(e.target.value); }, true);
   addEventListener('pointerdown', () => { window.__drag.down = performance.now(); }, true);
   addEventListener('pointerup', () => { window.__drag.up = performance.now(); }, true);
   const img = () => [...document.querySelectorAll('.tabitem')].filter((t) => t.offsetParent !== null)
@@ -172,6 +174,7 @@ async def drag(browser, url: str, latency: float, pid: int, client_side: bool, c
             "requests_during_drag": sum(t0 <= t <= t1 for t in requests),
             "server_cpu_per_s": round((cpu1 - cpu0) / (t1 - t0), 3), "server_cpu_per_s_idle": round(idle_cpu, 3),
             "drag_s": round((d["up"] - d["down"]) / 1000, 2),
+            "slider_values_passed": len(set(d["values"])),     # a stepped slider (Epoch) has only so many
             "first_client_decode_ms": None if first_decode_ms is None else round(first_decode_ms),
             "first_client_decode_after_load_event_ms": None if first_decode_ms is None else round(first_decode_ms - load_ms),
             "first_client_decode_after_tab_on_screen_ms": None if first_decode_ms is None else
@@ -227,11 +230,11 @@ def main() -> None:
     results["page_weight_bytes"] = {**scripts, **weights}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "browser_drag.json").write_text(json.dumps(results, indent=2))
-    print("\n| control: path @ round trip | images shown / s while dragging | final image after release | requests "
-          "during drag | server CPU s per s (idle) | tab click → first image |\n|---|---|---|---|---|---|")
+    print("\n| control: path @ round trip | images shown / s while dragging (values passed) | final image after release "
+          "| requests during drag | server CPU s per s (idle) | tab click → first image |\n|---|---|---|---|---|---|")
     for key, r in results.items():
         if key != "page_weight_bytes":
-            print(f"| {key} | {r['images_per_s']} | {r['final_after_release_ms']} ms | {r['requests_during_drag']} | "
+            print(f"| {key} | {r['images_per_s']} ({r['slider_values_passed']}) | {r['final_after_release_ms']} ms | {r['requests_during_drag']} | "
                   f"{r['server_cpu_per_s']} ({r['server_cpu_per_s_idle']}) | {r['tab_click_to_first_image_ms']} ms |")
     print("page weight:", results["page_weight_bytes"])
 
