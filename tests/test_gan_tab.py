@@ -84,3 +84,19 @@ def test_the_timeline_x_axis_ends_with_the_data():
     fig = gan_tab.timeline_view("mnist", 3)[1]
     steps = genmodels.load_model("gan", "mnist").metadata["curves"]["step"]
     assert list(fig.layout.xaxis.range) == [0, steps[-1]]
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
+def test_the_pages_timeline_file_holds_the_checkpoints_grids(dataset):
+    """weights/page-timeline-*.safetensors (python -m train.page_models) is what tab 4's page draws from."""
+    import json
+
+    import torch
+    from safetensors import safe_open
+
+    from genmodels.browser import page_path
+    with safe_open(str(page_path("timeline", dataset)), "pt") as f:
+        grids, meta = f.get_tensor("grids"), {k: json.loads(v) for k, v in f.metadata().items()}
+    assert torch.equal(grids, genmodels.load_extras("gan", dataset)["timeline_grids"])
+    assert meta["steps"] == [t["step"] for t in genmodels.load_model("gan", dataset).metadata["timeline"]]
+    assert meta["training_command"] == f"python -m train.page_models --kind timeline --dataset {dataset}"

@@ -55,25 +55,31 @@ SR_TITLES = {"small": "Input", "bicubic": "Bicubic", "model": "Autoencoder", "cl
 # The images, the scores and the summary are drawn by the page (ui/static/denoiser.js); the server's /denoise and
 # /superres stay for scripts and for a page whose runtime cannot load.
 FIGURE_CSS = """
-.restore-row { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: var(--spacing-lg);
+.restore-row { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: var(--spacing-lg);
                width: 100%; }
-.restore-fig { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); margin: 0;
-               padding: 2.3em 8px 8px; position: relative; background: var(--block-background-fill); }
-.restore-fig .fig-label { position: absolute; left: 8px; top: 6px; right: 8px; font-size: var(--text-sm);
-                          color: var(--body-text-color-subdued); white-space: nowrap; overflow: hidden;
-                          text-overflow: ellipsis; }
-.restore-fig canvas { display: block; margin: 0 auto; width: 224px; max-width: 100%; aspect-ratio: 1;
+.restore-fig { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); margin: 0; min-width: 0;
+               padding: 0 8px 8px; background: var(--block-background-fill); overflow: hidden; }
+.restore-fig .fig-label { display: inline-block; margin: 0 0 8px -8px; white-space: normal !important; }
+.restore-fig .fig-label, .restore-scores .table-label {
+  left: 0; top: 0; max-width: 100%; padding: var(--block-label-padding);
+  border: var(--block-label-border-width) solid var(--block-label-border-color); border-top: none; border-left: none;
+  border-radius: var(--block-label-radius); background: var(--block-label-background-fill);
+  color: var(--block-label-text-color); font-size: var(--block-label-text-size);
+  font-weight: var(--block-label-text-weight); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.restore-fig canvas { display: block; margin: 0 auto; width: 100%; max-width: 224px; aspect-ratio: 1;
                       image-rendering: pixelated; background: #000; }
 .restore-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin-top: 4px; }
+.restore-scores .table-wrap { position: relative; padding-top: 2.4em; border: 1px solid var(--border-color-primary);
+                              border-radius: var(--radius-lg); margin-top: var(--spacing-lg); }
+.restore-scores .table-label { position: absolute; }
 .restore-scores table { width: 100%; border-collapse: collapse; font-size: var(--text-sm); }
-.restore-scores th, .restore-scores td { border: 1px solid var(--border-color-primary); padding: 4px 8px;
+.restore-scores th, .restore-scores td { border-top: 1px solid var(--border-color-primary); padding: 4px 8px;
                                           text-align: left; }
-.restore-scores .table-label { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin: 6px 0 2px; }
 """
 SCORES_HTML = """
 <div class="restore-scores"><div class="summary"></div>
-<div class="table-label">Against the clean image</div>
-<table><thead><tr><th>Image</th><th>PSNR dB</th><th>SSIM</th></tr></thead><tbody></tbody></table></div>
+<div class="table-wrap"><span class="table-label">Against the clean image</span>
+<table><thead><tr><th>Image</th><th>PSNR dB</th><th>SSIM</th></tr></thead><tbody></tbody></table></div></div>
 """
 # every change of the tab's settings: computed and drawn in the page, no server request
 # (the tab's code arrives with its images; until then the settings wait for it)

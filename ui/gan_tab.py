@@ -154,7 +154,11 @@ TIMELINE_HTML = """
 TIMELINE_CSS = """
 .epoch-frame { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); padding: 2.3em 8px 8px;
                position: relative; background: var(--block-background-fill); }
-.epoch-label { position: absolute; left: 8px; top: 6px; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+.epoch-label { position: absolute; left: 0; top: 0; padding: var(--block-label-padding);
+               border: var(--block-label-border-width) solid var(--block-label-border-color); border-top: none;
+               border-left: none; border-radius: var(--block-label-radius); background: var(--block-label-background-fill);
+               color: var(--block-label-text-color); font-size: var(--block-label-text-size);
+               font-weight: var(--block-label-text-weight); }
 canvas.epoch-grid { display: block; margin: 0 auto; width: 290px; max-width: 100%; image-rendering: pixelated; }
 .timeline-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin-top: 4px; }
 """
