@@ -73,29 +73,27 @@ def check_tally(tally: dict) -> None:
     assert tally["shown_differ"] / tally["scores"] < 0.002, tally     # values on a rounding edge
 
 
-@needs_node
-def test_page_denoising_equals_the_servers(tmp_path):
-    images, cases = random_cases(kinds=True)
-    page = run_page(cases, images, tmp_path)
-    tally = dict(pixels=0, off=0, scores=0, shown_differ=0)
-    for case, result in zip(cases, page):
+def server_view(case: dict, images: torch.Tensor) -> tuple[dict, tuple[str, ...]]:
+    """What /denoise (a case with a noise kind) or /superres shows for a case, and the images to compare."""
+    clean = images[case["image"]:case["image"] + 1]
+    if "kind" in case:
         model = genmodels.load_model("denoiser", case["dataset"])
-        server = compare_denoising(images[case["image"]:case["image"] + 1], model, case["kind"], case["level"],
-                                   case["seed"])
-        assert result["noisy"]["grey"] == grey(server["noisy"][0]).tolist(), case       # seeded noise: exact
-        compare(result, server, ("noisy", "denoised", "median"), tally)
-    check_tally(tally)
+        return compare_denoising(clean, model, case["kind"], case["level"], case["seed"]), ("noisy", "denoised", "median")
+    model = genmodels.load_model(superres.kind_for(case["factor"]), case["dataset"])
+    return superres.compare_superres(clean, model), ("small", "bicubic", "model")
 
 
 @needs_node
-def test_page_superres_equals_the_servers(tmp_path):
-    images, cases = random_cases(kinds=False)
+@pytest.mark.parametrize("denoising", [True, False], ids=["denoising", "superres"])
+def test_the_pages_restorations_equal_the_servers(denoising, tmp_path):
+    images, cases = random_cases(kinds=denoising)
     page = run_page(cases, images, tmp_path)
     tally = dict(pixels=0, off=0, scores=0, shown_differ=0)
     for case, result in zip(cases, page):
-        model = genmodels.load_model(superres.kind_for(case["factor"]), case["dataset"])
-        server = superres.compare_superres(images[case["image"]:case["image"] + 1], model)
-        compare(result, server, ("small", "bicubic", "model"), tally)
+        server, names = server_view(case, images)
+        if denoising:
+            assert result["noisy"]["grey"] == grey(server["noisy"][0]).tolist(), case    # seeded noise: exact
+        compare(result, server, names, tally)
     check_tally(tally)
 
 

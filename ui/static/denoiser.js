@@ -123,7 +123,7 @@
 
   const state = {
     element: null, props: null, opened: false, models: {}, samples: {}, failed: null, current: null, shown: {},
-    frameRequested: false, pending: null, inFlight: false,
+    redrawSoon: () => {}, pending: null, inFlight: false,
     stats: { draws: 0, log: [], serverCalls: 0, computeMs: [], openedAt: null, firstDrawAt: null, loadMs: {} },
   };
 
@@ -229,6 +229,8 @@
     record(s, "browser", ms);
   }
 
+  state.redrawSoon = root.GenmodelsNN ? root.GenmodelsNN.perFrame(() => redraw()) : () => {};
+
   const round = (v, digits) => Math.round(v * 10 ** digits) / 10 ** digits;
   const signed = (v) => (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(1);
 
@@ -309,10 +311,7 @@
     state.current = { ...settings, level: Math.min(Math.max(Number(settings.level) || 0, 0), top),
                       seed: Math.min(Math.max(Math.round(Number(settings.seed) || 0), 0), 2 ** 31 - 1),
                       index: Number(settings.index), factor: Number(settings.factor) };
-    if (!state.frameRequested) {
-      state.frameRequested = true;
-      requestAnimationFrame(() => { state.frameRequested = false; redraw(); });
-    }
+    state.redrawSoon();
   }
 
   function open() {
@@ -325,7 +324,7 @@
   function attach(element, props) {
     state.element = element;
     state.props = props;
-    if (new URLSearchParams(root.location.search).get("decoder") === "server") state.failed = "?decoder=server in the address";
+    if (root.GenmodelsNN.serverForced()) state.failed = "?decoder=server in the address";
     if (root.GenmodelsDenoiserWaiting && !state.current) show(root.GenmodelsDenoiserWaiting);
     redraw();
   }

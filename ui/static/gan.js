@@ -7,7 +7,7 @@
   "use strict";
   const NROW = 8, PAD = 2, SIDE = 28;
   const state = {
-    element: null, props: null, opened: false, timelines: {}, failed: {}, current: null, frameRequested: false,
+    element: null, props: null, opened: false, timelines: {}, failed: {}, current: null,
     pending: null, inFlight: false, stats: { draws: 0, log: [], serverCalls: 0, loadMs: {}, openedAt: null, firstDrawAt: null },
   };
 
@@ -127,25 +127,26 @@
     }
   }
 
+  const redrawSoon = root.GenmodelsNN ? root.GenmodelsNN.perFrame(() => redraw()) : () => {};
+
   function show(dataset, epoch) {
     state.current = [dataset, Number(epoch)];
-    if (!state.frameRequested) {
-      state.frameRequested = true;
-      requestAnimationFrame(() => { state.frameRequested = false; redraw(); });
-    }
+    redrawSoon();
   }
 
+  // the tab opened: its timeline loads now (not with the page)
   function open() {
-    if (state.opened) return;
-    state.opened = true;
-    state.stats.openedAt = performance.now();
-    redraw();
+    if (!state.opened) {
+      state.opened = true;
+      state.stats.openedAt = performance.now();
+      redraw();
+    }
   }
 
   function attach(element, props) {
     state.element = element;
     state.props = props;
-    if (new URLSearchParams(root.location.search).get("decoder") === "server") {
+    if (root.GenmodelsNN.serverForced()) {
       for (const dataset of Object.keys(props.timelines)) state.failed[dataset] = "?decoder=server in the address";
     }
     if (root.GenmodelsGanWaiting && !state.current) state.current = root.GenmodelsGanWaiting;

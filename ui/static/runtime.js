@@ -261,7 +261,22 @@
     return JSON.parse(done.slice(5));
   }
 
-  const api = { callServer, parseSafetensors, Network, Decoder, toGrey, fetchTensors, loadNetwork, loadDecoder };
+  // fn, called at most once per animation frame however often the returned function is (every slider move calls it)
+  function perFrame(fn) {
+    let requested = false;
+    return () => {
+      if (requested) return;
+      requested = true;
+      requestAnimationFrame(() => { requested = false; fn(); });
+    };
+  }
+
+  // ?decoder=server in the address: the tabs use the server's endpoints, as when their models cannot load
+  function serverForced() {
+    return typeof location !== "undefined" && new URLSearchParams(location.search).get("decoder") === "server";
+  }
+
+  const api = { callServer, perFrame, serverForced, parseSafetensors, Network, Decoder, toGrey, fetchTensors, loadNetwork, loadDecoder };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.GenmodelsNN = api;
 })(typeof window !== "undefined" ? window : globalThis);
