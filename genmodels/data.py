@@ -68,6 +68,29 @@ def sample_path(dataset: str) -> Path:
     return EXAMPLES_DIR / f"{canonical_dataset(dataset)}-test-sample.safetensors"
 
 
+def train_subset_path(dataset: str) -> Path:
+    return EXAMPLES_DIR / f"{canonical_dataset(dataset)}-train-subset.safetensors"
+
+
+def training_images(dataset: str, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """Images to train on (float N×1×28×28 in [0,1]) and labels: the whole torchvision training split where it is
+    under `root`, else the shipped subset (python -m train.samples --split train); and which it is."""
+    info = DATASETS[canonical_dataset(dataset)]
+    if root is not None:
+        try:
+            images, labels = load_split(info.key, train=True, root=root, download=False)
+            return images, labels, f"the {info.title} training set ({len(images):,} images)"
+        except RuntimeError:
+            pass
+    path = train_subset_path(info.key)
+    if not path.exists():
+        raise FileNotFoundError(f"No {info.title} training images: {path} is missing. Rebuild it with: "
+                                f"python -m train.samples --dataset {info.key} --split train")
+    t = load_file(str(path))
+    images = t["images"].unsqueeze(1).float().div_(255.0)
+    return images, t["labels"].long(), f"the shipped {info.title} subset ({len(images):,} training images)"
+
+
 def load_sample(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The shipped test-set sample: images float N×1×28×28 in [0,1], labels, and their test-set indices
     (read once per process; do not modify them)."""

@@ -95,3 +95,18 @@ def negative_elbo(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logva
     rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / n
     kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / n
     return rec + beta * kl, rec, kl
+
+
+def training_step(model: VAE, optimizer: torch.optim.Optimizer, x: torch.Tensor, beta: float = 1.0,
+                  generator: torch.Generator | None = None) -> tuple[float, float, float]:
+    """One gradient step on the β-weighted negative ELBO of the batch x; the loss and its two terms (nats per image).
+    The one VAE training step: train/vae.py and genmodels.live both use it. z's noise comes from `generator`
+    (default: torch's global one)."""
+    mu, logvar = model.encode(x)
+    noise = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    logits = model.decode_logits(mu + noise * torch.exp(0.5 * logvar))
+    loss, rec, kl = negative_elbo(logits, x, mu, logvar, beta=beta)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item(), rec.item(), kl.item()

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from genmodels import build_model
 from genmodels.data import load_split
 from genmodels.metrics import encode_all, knn_accuracy, vae_negative_elbo
-from genmodels.vae import negative_elbo
+from genmodels.vae import training_step
 from genmodels.registry import entry
 from genmodels.weights import EXTRA_PREFIX, read_weights, save_weights, split_extras
 
@@ -66,15 +66,11 @@ def main() -> None:
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{epochs}", leave=False)
         for b in bar:
             x = train_x[perm[b * args.batch_size:(b + 1) * args.batch_size]].to(device)
-            logits, mu, logvar = model(x)
             beta = args.beta_start + (1 - args.beta_start) * min(1.0, (step + 1) / warmup)
-            loss, rec, kl = negative_elbo(logits, x, mu, logvar, beta=beta)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            loss, _, kl = training_step(model, opt, x, beta)
             sched.step()
             step += 1
-            bar.set_postfix(loss=f"{loss.item():.1f}", kl=f"{kl.item():.2f}")
+            bar.set_postfix(loss=f"{loss:.1f}", kl=f"{kl:.2f}")
         model.eval()
         test = vae_negative_elbo(model.cpu(), test_x)
         knn = knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0], test_y, k=5)
