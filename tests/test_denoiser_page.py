@@ -3,6 +3,7 @@
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -142,3 +143,17 @@ def run_layers(layers: list[dict], tensors: dict, x: torch.Tensor) -> torch.Tens
         else:
             raise AssertionError(op)
     return x
+
+
+def test_every_page_file_is_what_its_command_makes(tmp_path):
+    """python -m train.page_models reproduces each shipped page file: the same tensors and metadata."""
+    from safetensors import safe_open
+
+    from genmodels.browser import page_files
+    out = subprocess.run([sys.executable, "-m", "train.page_models", "--out-dir", str(tmp_path)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    for shipped in page_files():
+        with safe_open(str(shipped), "pt") as a, safe_open(str(tmp_path / shipped.name), "pt") as b:
+            assert a.metadata() == b.metadata() and sorted(a.keys()) == sorted(b.keys()), shipped.name
+            assert all(torch.equal(a.get_tensor(k), b.get_tensor(k)) for k in a.keys()), shipped.name
