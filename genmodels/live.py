@@ -83,7 +83,7 @@ def train_vae(dataset: str, *, beta: float = 1.0, seed: int = 0, lr: float = 2e-
     def frame(done: bool = False) -> Frame:
         snapshot = copy.deepcopy(model).eval().requires_grad_(False)
         mu = encode_all(snapshot, shown_x)[0]
-        mean = [sum(v) / len(since) if since else math.nan for v in zip(*since)] if since else [math.nan] * 3
+        mean = [sum(v) / len(since) for v in zip(*since)] if since else [math.nan] * 3
         since.clear()
         return Frame(step, time.monotonic() - start, *mean, model=snapshot, test_mu=mu, test_labels=shown_y,
                      history={k: list(v) for k, v in history.items()}, done=done)

@@ -98,6 +98,13 @@ def by_component(handler: Callable, components: dict[str, gr.components.Componen
     return call
 
 
+def served(path: Path) -> str:
+    """The address the page fetches a shipped file from (the in-page models' files): served by Gradio as a static
+    file, not copied to its cache."""
+    gr.set_static_paths(paths=[path])
+    return f"/gradio_api/file={path}"
+
+
 def page_script() -> str:
     """For the page's <head>: the page-wide behaviour in static/page.js (the sketchpads' brush ready) and the
     runtime every tab's in-page models share (static/runtime.js)."""

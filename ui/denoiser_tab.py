@@ -17,7 +17,7 @@ from genmodels.imaging import Picture, mnistify, open_picture, to_pil
 from genmodels.browser import page_path
 
 from .common import (DATASET_CHOICES, FIRST_DATASET, QUIET, STATIC, by_component, digit_sketchpad,
-                     random_seed, shows_errors, uploaded_image)
+                     random_seed, served, shows_errors, uploaded_image)
 
 KIND_CHOICES = [(title, kind) for kind, title in noise.KIND_TITLES.items()]
 SCALE = 8                   # 28 px → 224 px, nearest-neighbour
@@ -102,10 +102,9 @@ def figures_html(titles: dict[str, str], note: bool) -> str:
 
 def page_props() -> dict:
     """Where the page fetches each model and the test images, and the names it shows."""
-    url = lambda path: f"/gradio_api/file={path}"        # noqa: E731  (files served as Gradio static files)
     kinds = ("denoiser", "superres", "superres4")
-    return {"models": {k: {d: url(page_path(k, d)) for d in DATASETS} for k in kinds},
-            "samples": {d: url(sample_path(d)) for d in DATASETS},
+    return {"models": {k: {d: served(page_path(k, d)) for d in DATASETS} for k in kinds},
+            "samples": {d: served(sample_path(d)) for d in DATASETS},
             "classes": {d: list(info.classes) for d, info in DATASETS.items()},
             "titles": {d: info.title for d, info in DATASETS.items()},
             "denoiseTitles": DENOISE_TITLES, "superresTitles": SR_TITLES}
@@ -115,8 +114,6 @@ def page_images(titles: dict[str, str], elem_id: str, with_code: bool = False) -
     """One row of the tab's images, drawn by the page; the first one carries the page code (static/denoiser.js)."""
     extra = {}
     if with_code:
-        gr.set_static_paths(paths=[page_path(k, d) for k in ("denoiser", "superres", "superres4") for d in DATASETS]
-                            + [sample_path(d) for d in DATASETS])
         code = "\n".join((STATIC / name).read_text() for name in ("noise.js", "denoiser.js"))
         extra = dict(js_on_load=code + "\nGenmodelsDenoiser.attach(element, props);", **page_props())
     return gr.HTML("", html_template=figures_html(titles, note=True), css_template=FIGURE_CSS,

@@ -17,7 +17,7 @@ from genmodels.imaging import grid_pil, sample_grid, strip_columns
 from genmodels.browser import page_path
 
 from .common import (DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, MODEBAR_REMOVE, QUIET, STATIC, random_seed,
-                     shows_errors)
+                     served, shows_errors)
 
 TIMELINE_SAMPLES = 2000          # train.gan's EVAL_SAMPLES
 REAL = {"mnist": "digits", "fashion": "clothes"}      # what the real images are, in the page's words
@@ -89,16 +89,24 @@ def _epochs(dataset: str) -> int:
     return len(_timeline(dataset)[0]["timeline"])
 
 
+def _epoch_shown(meta: dict, epoch: float) -> int:
+    """The epoch checked; a slider still at the other dataset's last epoch (switching races the slider's update)
+    shows this one's last."""
+    longest = max(_epochs(d) for d in genmodels.DATASETS)
+    return min(checks.whole(epoch, "The epoch", 1, longest), len(meta["timeline"]))
+
+
 @shows_errors
 def timeline_view(dataset: str, epoch: float):
     """The fixed-noise grid after `epoch`, the loss curves with a marker there, and that epoch's metrics."""
     meta, grids = _timeline(genmodels.canonical_dataset(dataset))
-    epochs = len(meta["timeline"])
-    longest = max(_epochs(d) for d in genmodels.DATASETS)
-    # a slider still at the other dataset's last epoch (switching races the slider's update) shows this one's last
-    epoch = min(checks.whole(epoch, "The epoch", 1, longest), epochs)
-    info = meta["timeline"][epoch - 1]
+    epoch = _epoch_shown(meta, epoch)
     grid = grid_pil(grids[epoch - 1].float().div(255).unsqueeze(1), nrow=8, scale=2, padding=2)
+    return grid, curves_figure(meta, epoch), epoch_caption(meta, epoch)
+
+
+def curves_figure(meta: dict, epoch: int) -> go.Figure:
+    """The loss curves and the discriminator's outputs, resumes marked, a dashed marker at `epoch`."""
     c = meta["curves"]
     fig = go.Figure()
     for key, name in (("d_loss", "discriminator loss"), ("g_loss", "generator loss"),
@@ -111,14 +119,14 @@ def timeline_view(dataset: str, epoch: float):
         fig.add_vline(x=meta["timeline"][e - 1]["step"], line_dash="dot", line_color="grey",
                       annotation_text=f"resumed after<br>epoch {e}", annotation_position="bottom right",
                       annotation_yshift=34 * (i % 3))
-    fig.add_vline(x=info["step"], line_dash="dash", line_color="black")
+    fig.add_vline(x=meta["timeline"][epoch - 1]["step"], line_dash="dash", line_color="black")
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10),
                       xaxis=dict(title="training step", range=[0, c["step"][-1]]),   # not widened by the notes
                       yaxis=dict(title="loss"), yaxis2=dict(title="D output", overlaying="y", side="right",
                                                             range=[0, 1]),
                       legend=dict(orientation="h", x=0, y=-0.22, yanchor="top"), uirevision="keep",
                       modebar=dict(remove=MODEBAR_REMOVE))
-    return grid, fig, epoch_caption(meta, epoch)
+    return fig
 
 
 def epoch_caption(meta: dict, epoch: int) -> str:
@@ -140,9 +148,11 @@ def epoch_caption(meta: dict, epoch: int) -> str:
                    f"during training on {TIMELINE_SAMPLES:,} samples.")
 
 
+@shows_errors
 def curves_view(dataset: str, epoch: float) -> go.Figure:
     """The loss curves with the marker at `epoch` (the page moves the marker as the slider moves)."""
-    return timeline_view(dataset, epoch)[1]
+    meta = _timeline(genmodels.canonical_dataset(dataset))[0]
+    return curves_figure(meta, _epoch_shown(meta, epoch))
 
 
 # the grid after an epoch and its caption, drawn by the page (ui/static/gan.js) from the exported timeline
@@ -171,9 +181,8 @@ OPEN = SHOW_EPOCH.replace("return [];", "(window.GenmodelsGan || {open() {}}).op
 
 def timeline_canvas() -> gr.HTML:
     """The epoch's grid, drawn by the page; carries the tab's page code and the captions (computed once here)."""
-    gr.set_static_paths(paths=[page_path("timeline", d) for d in genmodels.DATASETS])
     captions = {d: [epoch_caption(_timeline(d)[0], e) for e in range(1, _epochs(d) + 1)] for d in genmodels.DATASETS}
-    timelines = {d: f"/gradio_api/file={page_path('timeline', d)}" for d in genmodels.DATASETS}
+    timelines = {d: served(page_path("timeline", d)) for d in genmodels.DATASETS}
     return gr.HTML("", html_template=TIMELINE_HTML, css_template=TIMELINE_CSS, apply_default_css=False,
                    js_on_load=(STATIC / "gan.js").read_text() + "\nGenmodelsGan.attach(element, props);",
                    timelines=timelines, captions=captions, elem_id="epoch-view")

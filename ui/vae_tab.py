@@ -17,7 +17,7 @@ from genmodels.browser import page_path
 from genmodels.registry import entry
 
 from .common import (DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, MODEBAR_REMOVE, QUIET, STATIC, by_component,
-                     digit_sketchpad, shows_errors)
+                     digit_sketchpad, served, shows_errors)
 
 GALLERY_PER_CLASS = 4
 START = (0.0, 0.0)          # the sliders' first point
@@ -234,7 +234,7 @@ def switch_dataset(dataset: str, z1: float, z2: float) -> dict:
 
 def decoder_urls() -> dict[str, str]:
     """Where the page fetches each dataset's browser decoder (files served as Gradio static files)."""
-    return {d: f"/gradio_api/file={entry('vae-decoder', d).path}" for d in DATASETS}
+    return {d: served(entry("vae-decoder", d).path) for d in DATASETS}
 
 
 def head() -> str:
@@ -244,13 +244,11 @@ def head() -> str:
 
 def digit_canvas(radius: float) -> gr.HTML:
     """The decoded image: a 28×28 canvas shown at 280×280 (nearest-neighbour), decoded in the page."""
-    gr.set_static_paths(paths=[entry("vae-decoder", d).path for d in DATASETS] +
-                        [page_path("classifier", d) for d in DATASETS])
     code = (STATIC / "explorer.js").read_text()         # the runtime (static/runtime.js) is in the <head>
     return gr.HTML("", html_template=DIGIT_HTML, css_template=DIGIT_CSS, apply_default_css=False,
                    js_on_load=code + "\nGenmodelsExplorer.attach(element, props);",
                    decoders=decoder_urls(), dataset=FIRST_DATASET, classes={d: list(i.classes) for d, i in DATASETS.items()},
-                   classifiers={d: f"/gradio_api/file={page_path('classifier', d)}" for d in DATASETS},
+                   classifiers={d: served(page_path("classifier", d)) for d in DATASETS},
                    z=list(START), radius=radius, grid_n=GRID_N, cell=28 * GRID_SCALE, elem_id="digit")
 
 

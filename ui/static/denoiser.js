@@ -123,7 +123,7 @@
 
   const state = {
     element: null, props: null, opened: false, models: {}, samples: {}, failed: null, current: null, shown: {},
-    redrawSoon: () => {}, pending: null, inFlight: false,
+    redrawSoon: () => {},
     stats: { draws: 0, log: [], serverCalls: 0, computeMs: [], openedAt: null, firstDrawAt: null, loadMs: {} },
   };
 
@@ -170,7 +170,7 @@
       const r = results[name];
       fig.querySelector(".fig-label").textContent = r.caption || caption(title, r, name === "clean");
       if (r.image) paint(fig.querySelector("canvas"), r.image, SIDE);
-      else if (r.url) drawServerPicture(fig.querySelector("canvas"), r.url);
+      else if (r.url) root.GenmodelsNN.pictureInto(fig.querySelector("canvas"), r.url, SIDE, SIDE);   // 224 → 28 px
     }
   }
 
@@ -178,16 +178,13 @@
     for (const note of document.querySelectorAll(".restore-note")) note.textContent = text;
   }
 
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-  }
-
   // ui.denoiser_tab.denoise's summary and scores table
   function showScores(rows, summary) {
     const block = figure("denoise-scores");
     if (!block) return;
-    block.querySelector(".summary").innerHTML = escapeHtml(summary).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
-    block.querySelector("tbody").innerHTML = rows.map((r) => `<tr><td>${escapeHtml(r[0])}</td><td>${r[1].toFixed(2)}</td>` +
+    const html = root.GenmodelsNN.markdownHtml;
+    block.querySelector(".summary").innerHTML = html(summary);
+    block.querySelector("tbody").innerHTML = rows.map((r) => `<tr><td>${html(r[0])}</td><td>${r[1].toFixed(2)}</td>` +
       `<td>${r[2].toFixed(3)}</td></tr>`).join("");
   }
 
@@ -246,16 +243,6 @@
 
   // ---- the server's path, when the runtime cannot load -------------------------------------------------------
 
-  async function drawServerPicture(canvas, url) {
-    const picture = new Image();
-    picture.src = url;
-    await picture.decode();
-    const ctx = canvas.getContext("2d");
-    canvas.width = canvas.height = SIDE;
-    ctx.imageSmoothingEnabled = false;                     // 224 → 28 px: one sample per 8×8 block, as drawn
-    ctx.drawImage(picture, 0, 0, SIDE, SIDE);
-  }
-
   function fromUpdate(update) {          // an image the server returned as gr.Image(value, label=…)
     const value = update && update.value !== undefined ? update.value : update;
     return { url: value && value.url, caption: update && update.label };
@@ -279,18 +266,11 @@
     record(s, "server");
   }
 
-  async function serverLoop() {
-    if (state.inFlight) return;
-    state.inFlight = true;
-    try {
-      while (state.pending) {
-        const s = state.pending;
-        state.pending = null;
-        try { await serverRender(s); }
-        catch (err) { setNote(`The server's /denoise failed too: ${err.message}`); }
-      }
-    } finally { state.inFlight = false; }
-  }
+  // one /denoise + /superres in flight, the latest settings win
+  const fromServer = root.GenmodelsNN ? root.GenmodelsNN.latestOnly(async (s) => {
+    try { await serverRender(s); }
+    catch (err) { setNote(`The server's /denoise failed too: ${err.message}`); }
+  }) : () => {};
 
   function redraw() {
     if (!state.current || !state.opened || !state.props) return;
@@ -298,8 +278,7 @@
       state.srKey = null;
       setNote(`The models could not load into your browser (${state.failed}), so the images come from the server ` +
               "and follow the sliders more slowly.");
-      state.pending = state.current;
-      serverLoop();
+      fromServer(state.current);
     } else {
       render(state.current);
     }

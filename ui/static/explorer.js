@@ -6,7 +6,7 @@
 (function (root) {
   "use strict";
   const state = {
-    element: null, props: null, decoders: {}, classifiers: {}, failed: {}, current: null, pending: null, inFlight: false,
+    element: null, props: null, decoders: {}, classifiers: {}, failed: {}, current: null,
     stats: { draws: 0, firstDrawAt: null, lastDrawAt: null, log: [], serverDecodes: 0, decodeMs: [], attachedAt: null,
              decoderLoadMs: {} },
   };
@@ -105,35 +105,21 @@
     ctx.stroke();
   }
 
-  // /decode through Gradio's HTTP API, the PNG drawn back at 28×28.
+  // /decode through Gradio's HTTP API, the PNG (280×280) drawn back at 28×28.
   async function serverDecode(dataset, z1, z2) {
     const file = (await root.GenmodelsNN.callServer("decode", [dataset, z1, z2]))[0];
-    const picture = new Image();
-    picture.src = file.url;
-    await picture.decode();
-    const scratch = document.createElement("canvas");
-    scratch.width = scratch.height = 28;
-    const ctx = scratch.getContext("2d");
-    ctx.imageSmoothingEnabled = false;                  // 280 → 28 px: one sample per 10×10 block, as drawn
-    ctx.drawImage(picture, 0, 0, 28, 28);
+    const ctx = await root.GenmodelsNN.pictureInto(document.createElement("canvas"), file.url, 28, 28);
     const rgba = ctx.getImageData(0, 0, 28, 28).data, grey = new Uint8ClampedArray(784);
     for (let i = 0; i < 784; i++) grey[i] = rgba[4 * i];
     state.stats.serverDecodes += 1;
     return grey;
   }
 
-  async function serverLoop() {
-    if (state.inFlight) return;
-    state.inFlight = true;
-    try {
-      while (state.pending) {
-        const [dataset, z1, z2] = state.pending;
-        state.pending = null;
-        try { paint(await serverDecode(dataset, z1, z2), [z1, z2], "server"); }
-        catch (err) { setNote(`The server's /decode failed too: ${err.message}`); }
-      }
-    } finally { state.inFlight = false; }
-  }
+  // one /decode in flight, the latest point wins
+  const fromServer = root.GenmodelsNN ? root.GenmodelsNN.latestOnly(async ([dataset, z1, z2]) => {
+    try { paint(await serverDecode(dataset, z1, z2), [z1, z2], "server"); }
+    catch (err) { setNote(`The server's /decode failed too: ${err.message}`); }
+  }) : () => {};
 
   function loadDecoder(dataset) {
     if (state.decoders[dataset] || state.failed[dataset]) return;
@@ -193,8 +179,7 @@
     } else if (state.failed[dataset]) {
       setNote(`The browser decoder could not load (${state.failed[dataset]}), so each image comes from the ` +
               "server's /decode and follows the sliders more slowly.");
-      state.pending = [dataset, z1, z2];
-      serverLoop();
+      fromServer([dataset, z1, z2]);
     } else {
       setNote("Loading the decoder into your browser…");
       loadDecoder(dataset);
@@ -216,6 +201,7 @@
     const r = state.props.radius, at = [Math.min(Math.max(Number(z1), -r), r), Math.min(Math.max(Number(z2), -r), r)];
     try {
       if (state.failed[dataset]) throw new Error(state.failed[dataset]);
+      loadDecoder(dataset);                              // (already on its way, as a rule)
       const [decoder, classifier] = await Promise.all([state.decoders[dataset], loadClassifier(dataset)]);
       if (!decoder || !decoder.forward) throw new Error("no decoder");
       const p = classifier.forward(decoder.forward(at), [1, 28, 28]), classes = state.props.classes[dataset];

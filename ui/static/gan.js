@@ -8,7 +8,7 @@
   const NROW = 8, PAD = 2, SIDE = 28;
   const state = {
     element: null, props: null, opened: false, timelines: {}, failed: {}, current: null,
-    pending: null, inFlight: false, stats: { draws: 0, log: [], serverCalls: 0, loadMs: {}, openedAt: null, firstDrawAt: null },
+    stats: { draws: 0, log: [], serverCalls: 0, loadMs: {}, openedAt: null, firstDrawAt: null },
   };
 
   // genmodels.imaging.grid_pil(images, nrow=8, padding=2, pad_value=1): row-major cells with white gaps
@@ -35,14 +35,10 @@
     ctx.putImageData(image, 0, 0);
   }
 
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-  }
-
-  // the caption is the server's Markdown (ui.gan_tab.epoch_caption): bold and paragraphs only
+  // the caption is the server's Markdown (ui.gan_tab.epoch_caption)
   function setCaption(markdown) {
     const box = document.getElementById("epoch-caption");
-    if (box) box.innerHTML = escapeHtml(markdown).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(/\n\n/g, "<br><br>");
+    if (box) box.innerHTML = root.GenmodelsNN.markdownHtml(markdown);
   }
 
   // The curves' epoch marker: the figure's last shape (the dashed line ui.gan_tab.timeline_view adds), moved with
@@ -79,31 +75,18 @@
     }, (err) => { delete state.timelines[dataset]; state.failed[dataset] = err.message; redraw(); });
   }
 
-  async function serverLoop() {
-    if (state.inFlight) return;
-    state.inFlight = true;
+  // one /timeline request in flight, the latest epoch wins
+  const fromServer = root.GenmodelsNN ? root.GenmodelsNN.latestOnly(async ([dataset, epoch]) => {
     try {
-      while (state.pending) {
-        const [dataset, epoch] = state.pending;
-        state.pending = null;
-        try {
-          const [image, , caption] = await root.GenmodelsNN.callServer("timeline", [dataset, epoch]);
-          const picture = new Image();
-          picture.src = image.url;
-          await picture.decode();
-          const canvas = state.element.querySelector("canvas.epoch-grid");
-          canvas.width = picture.naturalWidth / 2;          // the server's grid is drawn at twice its size
-          canvas.height = picture.naturalHeight / 2;
-          const ctx = canvas.getContext("2d");
-          ctx.imageSmoothingEnabled = false;
-          ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
-          setCaption(typeof caption === "string" ? caption : (caption && caption.value) || "");
-          state.stats.serverCalls += 1;
-          record(epoch, "server");
-        } catch (err) { setNote(`The server's timeline failed too: ${err.message}`); }
-      }
-    } finally { state.inFlight = false; }
-  }
+      const [image, , caption] = await root.GenmodelsNN.callServer("timeline", [dataset, epoch]);
+      const canvas = state.element.querySelector("canvas.epoch-grid");
+      const side = NROW * (SIDE + PAD) + PAD;                // 8×8 cells; the server draws them at twice the size
+      await root.GenmodelsNN.pictureInto(canvas, image.url, side, side);
+      setCaption(typeof caption === "string" ? caption : (caption && caption.value) || "");
+      state.stats.serverCalls += 1;
+      record(epoch, "server");
+    } catch (err) { setNote(`The server's timeline failed too: ${err.message}`); }
+  }) : () => {};
 
   function redraw() {
     if (!state.current || !state.opened || !state.props) return;
@@ -119,8 +102,7 @@
     } else if (state.failed[dataset]) {
       setNote(`The timeline could not load into your browser (${state.failed[dataset]}), so each epoch comes from ` +
               "the server and follows the slider more slowly.");
-      state.pending = [dataset, epoch];
-      serverLoop();
+      fromServer([dataset, epoch]);
     } else {
       setNote("Loading the timeline into your browser…");
       load(dataset);

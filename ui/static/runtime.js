@@ -276,7 +276,46 @@
     return typeof location !== "undefined" && new URLSearchParams(location.search).get("decoder") === "server";
   }
 
-  const api = { callServer, perFrame, serverForced, parseSafetensors, Network, Decoder, toGrey, fetchTensors, loadNetwork, loadDecoder };
+  // fn(args) for the latest args only, one call in flight at a time: the tabs' server fallback, where a slider that
+  // moves while a request is on its way sends the newest settings when it returns, not every one in between. fn
+  // reports its own errors.
+  function latestOnly(fn) {
+    let pending = null, busy = false;
+    return async (args) => {
+      pending = args;
+      if (busy) return;
+      busy = true;
+      try {
+        while (pending !== null) {
+          const next = pending;
+          pending = null;
+          await fn(next);
+        }
+      } finally { busy = false; }
+    };
+  }
+
+  // A picture the server sent (its URL), drawn into the canvas at width×height, one sample per block (the server
+  // draws each model pixel as a block, nearest-neighbour)
+  async function pictureInto(canvas, url, width, height) {
+    const picture = new Image();
+    picture.src = url;
+    await picture.decode();
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(picture, 0, 0, width, height);
+    return ctx;
+  }
+
+  // The little Markdown the server's captions use (bold, paragraphs) as HTML, everything else escaped
+  function markdownHtml(text) {
+    const escaped = String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+    return escaped.replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(/\n\n/g, "<br><br>");
+  }
+
+  const api = { callServer, perFrame, serverForced, latestOnly, pictureInto, markdownHtml, parseSafetensors, Network, Decoder, toGrey, fetchTensors, loadNetwork, loadDecoder };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.GenmodelsNN = api;
 })(typeof window !== "undefined" ? window : globalThis);
