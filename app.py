@@ -15,7 +15,7 @@ import gradio as gr  # noqa: E402
 
 import genmodels  # noqa: E402
 from genmodels import style  # noqa: E402
-from ui import denoiser_tab, gan_tab, style_tab, vae_tab  # noqa: E402
+from ui import denoiser_tab, gan_tab, style_tab, train_tab, vae_tab  # noqa: E402
 from ui.common import log_rejections, page_script  # noqa: E402
 
 CSS = """
@@ -38,8 +38,10 @@ def build_app() -> gr.Blocks:
     # uploads (and every file Gradio caches) older than an hour are swept away (hosting.cache_sweep)
     with gr.Blocks(title=TITLE, delete_cache=hosting.cache_sweep()) as demo:
         gr.Markdown(f"# {TITLE}\nEvery tab is a small model you can poke at; each says what it shows and why.")
-        with gr.Tabs():
-            for tab in (vae_tab, denoiser_tab, gan_tab, style_tab):
+        with gr.Tabs() as tabs:
+            explorer = vae_tab.build(demo)
+            train_tab.build(demo, explorer, tabs)        # its trained VAE goes to the explorer's tabs
+            for tab in (denoiser_tab, gan_tab, style_tab):
                 tab.build(demo)
     log_rejections(demo)
     if hosting.ZERO_GPU:

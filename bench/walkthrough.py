@@ -102,6 +102,34 @@ def latent_map(v: Visit) -> None:
     v.screenshot("map")
 
 
+def training(v: Visit) -> None:
+    v.tab("Train a VAE")
+    v.type_into("Seed", "-3")
+    v.seen("Train a VAE: bad input, seed -3 typed")
+    v.type_into("Seed", "0")
+    v.type_into("number input for Train for (seconds)", "20")
+    t = time.monotonic()
+    v.page.get_by_role("button", name="Start").click()
+    v.page.wait_for_selector("#train-status strong:text-is('Training')", timeout=60_000)
+    print(f"[{v.size}] Train a VAE: first frame {time.monotonic() - t:.1f} s after Start")
+    v.page.wait_for_selector("#train-status strong:text-is('Done')", timeout=90_000)
+    v.seen("Train a VAE: 20 s of training", 1500)
+    print("    status:", v.page.locator("#train-status").inner_text())
+    v.screenshot("training")
+    v.page.get_by_role("button", name="Explore it in tabs 1 and 2").click()
+    v.page.get_by_text("You are exploring your own VAE").first.wait_for(timeout=30_000)
+    v.page.wait_for_function("() => /your VAE/.test(document.querySelector('#digit .decoder-note').textContent)",
+                             timeout=30_000)
+    v.seen("Train a VAE: explored in tab 1 (the page decodes the visitor's own VAE)", 1500)
+    v.screenshot("own-explorer")
+    v.tab("Latent map")
+    v.seen("Latent map: the own VAE's map", 2000)
+    v.screenshot("own-map")
+    v.page.get_by_role("button", name="Back to the shipped model").last.click()
+    v.seen("Latent map: back to the shipped model", 2500)
+    v.tab("Latent explorer")
+
+
 def denoising(v: Visit) -> None:
     v.tab("Denoising")
     v.type_into("Noise seed", "1e30")
@@ -162,7 +190,7 @@ def main() -> None:
             page.goto(args.url)
             page.wait_for_selector("text=Latent explorer", timeout=60_000)
             v = Visit(page, args.out, size)
-            for step in (explorer, latent_map, denoising, gan):
+            for step in (explorer, latent_map, training, denoising, gan):
                 step(v)
             style_transfer(v, junk)
             page.close()

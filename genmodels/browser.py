@@ -100,3 +100,11 @@ def provenance(source: Path, metadata: dict, command: str) -> dict:
             "source_training_command": metadata.get("training_command"), "epochs": metadata.get("epochs"),
             "metrics": metadata.get("metrics"), "torch_version": metadata.get("torch_version"),
             "training_command": command}
+
+
+def decoder_export(vae: nn.Module, about: dict) -> tuple[dict[str, torch.Tensor], dict]:
+    """A VAE's decoder as the page's runtime loads it (float32 tensors; `layers` and `about` in the metadata):
+    how a visitor's own VAE (genmodels.live) reaches the latent explorer."""
+    tensors: dict[str, torch.Tensor] = {}
+    layers = layer_list(vae.decoder, "decoder", tensors) + [{"op": "sigmoid"}]
+    return tensors, {"kind": "vae-decoder", "config": vae.config_dict(), "dtype": "float32", "layers": layers, **about}

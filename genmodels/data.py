@@ -72,6 +72,26 @@ def train_subset_path(dataset: str) -> Path:
     return EXAMPLES_DIR / f"{canonical_dataset(dataset)}-train-subset.safetensors"
 
 
+def test_subset_path(dataset: str) -> Path:
+    return EXAMPLES_DIR / f"{canonical_dataset(dataset)}-test-subset.safetensors"
+
+
+def held_out_images(dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The shipped held-out set live training shows on its map (the first 200 test images of each class, 2,000 in
+    all; python -m train.samples --split test-subset): images float N×1×28×28 in [0,1] and labels."""
+    return _held_out(canonical_dataset(dataset))
+
+
+@lru_cache(maxsize=None)
+def _held_out(dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
+    path = test_subset_path(dataset)
+    if not path.exists():
+        raise FileNotFoundError(f"Held-out images {path} are missing. Rebuild them with: "
+                                f"python -m train.samples --dataset {dataset} --split test-subset")
+    t = load_file(str(path))
+    return t["images"].unsqueeze(1).float().div_(255.0), t["labels"].long()
+
+
 def training_images(dataset: str, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor, str]:
     """Images to train on (float N×1×28×28 in [0,1]) and labels: the whole torchvision training split where it is
     under `root`, else the shipped subset (python -m train.samples --split train); and which it is."""

@@ -175,6 +175,21 @@ class LatentSpace:
         return {name: float(v) for name, v in zip(self.classes, p)}
 
 
+def space_for(dataset: str, vae: VAE, held_out: tuple[torch.Tensor, torch.Tensor]) -> LatentSpace:
+    """Tabs 1 and 2 for another VAE of `dataset` (one a visitor trained: genmodels.live): its map shows the
+    held-out (images, labels) it was watched on; the sliders, the classifier and the gallery stay the shipped ones."""
+    key = canonical_dataset(dataset)
+    images, labels, indices = load_sample(key)
+    with torch.no_grad():
+        mu, logvar = vae.encode(held_out[0])
+    space = LatentSpace(dataset=key, vae=vae, classifier=load_model("classifier", key), radius=slider_radius(),
+                        test_mu=mu, test_logvar=logvar, test_labels=held_out[1].long(),
+                        sample_images=images, sample_labels=labels, sample_indices=indices)
+    with torch.no_grad():
+        space.manifold = grid_pil(decode_grid(vae, space.radius, GRID_N), nrow=GRID_N, scale=GRID_SCALE)
+    return space
+
+
 @lru_cache(maxsize=None)
 def slider_radius() -> float:
     """One slider half-range for every dataset: the smallest that covers each encoded test set."""

@@ -1,4 +1,5 @@
-"""A convolutional VAE with a small (default 2-D) latent, and its ELBO."""
+"""A VAE with a small (default 2-D) latent, and its ELBO: convolutional (the shipped models), or fully-connected
+(channels=0: the lessons' first VAE, the one the app trains live)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -14,7 +15,7 @@ from .device import on_model_device
 @dataclass
 class VAEConfig:
     latent_dim: int = 2
-    channels: int = 32     # first conv width; doubled at 7×7
+    channels: int = 32     # first conv width; doubled at 7×7. 0: no convolutions, pixels straight to the MLP
     hidden: int = 256      # fully-connected width between the conv stack and the latent
     mlp_layers: int = 1    # hidden fully-connected layers on each side of the latent
 
@@ -25,9 +26,8 @@ class VAE(nn.Module):
     def __init__(self, config: VAEConfig | None = None):
         super().__init__()
         self.config = c = config or VAEConfig()
-        ch, ch2 = c.channels, 2 * c.channels
         self.encoder = nn.Sequential(
-            *down_to_7x7(ch), nn.Flatten(), nn.Linear(ch2 * 49, c.hidden), nn.ReLU(), *_more_hidden(c),
+            *_pixels_to_features(c), nn.Linear(_features(c), c.hidden), nn.ReLU(), *_more_hidden(c),
             nn.Linear(c.hidden, 2 * c.latent_dim),
         )
         self.decoder = decoder_layers(c)
@@ -62,8 +62,21 @@ def _more_hidden(c: VAEConfig) -> list[nn.Module]:
     return [m for _ in range(c.mlp_layers - 1) for m in (nn.Linear(c.hidden, c.hidden), nn.ReLU())]
 
 
+def _features(c: VAEConfig) -> int:
+    """Numbers between the pixels (or the convolutions) and the fully-connected layers."""
+    return 2 * c.channels * 49 if c.channels else 28 * 28
+
+
+def _pixels_to_features(c: VAEConfig) -> list[nn.Module]:
+    return [*down_to_7x7(c.channels), nn.Flatten()] if c.channels else [nn.Flatten()]
+
+
 def decoder_layers(c: VAEConfig) -> nn.Sequential:
-    """z → 28×28 Bernoulli logits: fully-connected layers up to 64×7×7, then two transposed convolutions."""
+    """z → 28×28 Bernoulli logits: fully-connected layers up to 64×7×7, then two transposed convolutions (or, with
+    channels=0, fully-connected layers all the way to the 784 pixels)."""
+    if not c.channels:
+        return nn.Sequential(nn.Linear(c.latent_dim, c.hidden), nn.ReLU(), *_more_hidden(c),
+                             nn.Linear(c.hidden, 28 * 28), nn.Unflatten(1, (1, 28, 28)))
     ch2 = 2 * c.channels
     return nn.Sequential(
         nn.Linear(c.latent_dim, c.hidden), nn.ReLU(), *_more_hidden(c),

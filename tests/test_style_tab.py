@@ -207,7 +207,7 @@ def test_a_full_style_line_refuses_one_more_run_with_a_busy_message(app_client, 
         while style_tab.waiting_runs(app.demo) < 1 and time.time() < deadline:
             time.sleep(0.05)
         assert style_tab.waiting_runs(app.demo) == 1
-        with pytest.raises(Exception, match="Busy: 1 style run is already waiting"):
+        with pytest.raises(Exception, match="Busy: 1 long run is already waiting"):
             client.predict(api_name="/admit")           # what the page asks before a run joins the line
     finally:
         waiting.cancel()

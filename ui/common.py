@@ -91,7 +91,14 @@ def log_rejections(demo: gr.Blocks) -> None:
 
 def by_component(handler: Callable, components: dict[str, gr.components.Component]) -> Callable:
     """Wire a handler that returns {name: value} (names as in `components`) to Gradio, which wants
-    {component: value}. Use it with outputs=list(components.values())."""
+    {component: value}. Use it with outputs=list(components.values()). A generator's every yield is mapped."""
+    if inspect.isgeneratorfunction(handler):
+        @functools.wraps(handler)
+        def stream(*args, **kwargs):
+            for named in handler(*args, **kwargs):
+                yield {components[name]: value for name, value in named.items()}
+        return stream
+
     @functools.wraps(handler)
     def call(*args, **kwargs):
         return {components[name]: value for name, value in handler(*args, **kwargs).items()}

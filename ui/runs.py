@@ -1,4 +1,9 @@
-"""Long runs a visitor can stop (style transfer): Stop wins whatever order its request and the run's arrive in.
+"""Long runs (style transfer, live VAE training): the one line they share on a server, and Stop.
+
+The line: one long run at a time (Gradio's queue, concurrency id LINE); once hosting.style_queue() runs wait
+behind the running one, Start is refused with "Busy" (line_check), so nobody waits behind a long line.
+
+Stop wins whatever order its request and the run's arrive in.
 
 The page numbers its runs (1, 2, 3… in the order the visitor pressed Start) and Stop names the run it stops: the
 number the page is at. The server keeps, per browser session, the highest number stopped; a run whose number is
@@ -13,6 +18,11 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+import gradio as gr
+
+from . import hosting
+
+LINE = "long-runs"            # the concurrency id of every long run: style transfer and VAE training take turns
 SESSIONS_KEPT = 10_000        # sessions remembered (the oldest forgotten first): a bounded dict on a long-lived server
 
 # the page's counter, in the browser: Start takes the next number, Stop sends the current one
@@ -59,3 +69,29 @@ class RunTokens:
         finally:
             with self._lock:
                 self.active -= 1
+
+
+def waiting_runs(demo: gr.Blocks) -> int:
+    """Long runs waiting in Gradio's queue behind the running one (its queue for the LINE concurrency id)."""
+    events = getattr(getattr(demo, "_queue", None), "event_queue_per_concurrency_id", {}).get(LINE)
+    return len(events.queue) if events is not None else 0
+
+
+def line_full(demo: gr.Blocks) -> str | None:
+    """The "Busy" message once the line is full (hosting.style_queue runs waiting), else None."""
+    limit, waiting = hosting.style_queue(), waiting_runs(demo)
+    if limit is None or waiting < limit:
+        return None
+    return (f"Busy: {waiting} long run{' is' if waiting == 1 else 's are'} already waiting for this shared server "
+            "(style transfer and VAE training take turns). Try again in a minute or two; the other tabs work "
+            "meanwhile.")
+
+
+def line_check(demo: gr.Blocks) -> Callable[[], None]:
+    """/admit for scripts (and Start's check): "Busy" once the line is full. (A script that calls /stylize or
+    /train directly joins the line whatever its length.)"""
+    def check() -> None:
+        busy = line_full(demo)
+        if busy is not None:
+            raise gr.Error(busy, title="Busy")
+    return check

@@ -15,7 +15,7 @@ from genmodels.imaging import open_picture
 
 from . import hosting
 from .common import MODEBAR_REMOVE, QUIET, shows_errors, uploaded_image
-from .runs import NEXT_RUN_JS, THIS_RUN_JS, RunTokens
+from .runs import LINE, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check, waiting_runs  # noqa: F401
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
 CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]
@@ -162,21 +162,6 @@ def _streamed(photo: Image.Image, art: Image.Image, settings: dict):
                pair if frame.final else gr.skip(), pair)
 
 
-def waiting_runs(demo: gr.Blocks) -> int:
-    """Style runs waiting in Gradio's queue behind the running one (its queue for the 'style' concurrency id)."""
-    events = getattr(getattr(demo, "_queue", None), "event_queue_per_concurrency_id", {}).get("style")
-    return len(events.queue) if events is not None else 0
-
-
-def line_full(demo: gr.Blocks) -> str | None:
-    """The "Busy" message once the style line is full (hosting.style_queue runs waiting), else None."""
-    limit, waiting = hosting.style_queue(), waiting_runs(demo)
-    if limit is None or waiting < limit:
-        return None
-    return (f"Busy: {waiting} style run{' is' if waiting == 1 else 's are'} already waiting for this shared server. "
-            "Try again in a minute or two; the other tabs work meanwhile.")
-
-
 def admit(demo: gr.Blocks):
     """Start's first step, before the run joins the style line (it waits behind nothing itself): the page's number
     for the run passes through to it (ui/runs.py); a run without pictures, or one more once the line is full, is
@@ -189,16 +174,6 @@ def admit(demo: gr.Blocks):
             raise gr.Error(NO_PICTURES, visible=False)          # the status line says it (no toast, no badge)
         refuse_if_busy()
         return None if run_number is None else int(run_number)
-    return check
-
-
-def line_check(demo: gr.Blocks):
-    """/admit for scripts (and Start's check): "Busy" once the style line is full. (A script that calls /stylize
-    directly joins the line whatever its length.)"""
-    def check() -> None:
-        busy = line_full(demo)
-        if busy is not None:
-            raise gr.Error(busy, title="Busy")
     return check
 
 
@@ -328,7 +303,7 @@ def build(demo: gr.Blocks) -> None:
                    api_visibility="undocumented")
     queued.failure(refused_status, [content, painting], status, queue=False, **QUIET)
     job = queued.success(run, [*inputs, this_run], [live, curves, status, compare, last], api_name="stylize",
-                         concurrency_limit=1, concurrency_id="style", show_progress="full",
+                         concurrency_limit=1, concurrency_id=LINE, show_progress="full",
                          show_progress_on=[live])
     start.click(None, None, status, js=f"() => {STARTING!r}")
     # the status is written again once a frame already on its way has landed (it would say "Running" again)

@@ -1,6 +1,8 @@
 """Tabs 1 and 2, the VAE: the latent explorer (sliders, manifold) and the latent map (plotly, encode, walk)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
@@ -9,7 +11,7 @@ from PIL import Image
 from plotly.colors import qualitative
 
 from genmodels import latent
-from genmodels.data import DATASETS, first_per_class
+from genmodels.data import DATASETS, canonical_dataset, first_per_class
 from genmodels.imaging import grid_pil, mnistify, strip_columns, to_pil
 from genmodels.latent import (DIGIT_SCALE, GRID_N, GRID_SCALE, WALK_STEPS, Encoding, LatentSpace, get_space,
                               slider_radius)
@@ -64,32 +66,44 @@ similar images land together. Draw something or pick a test image to see where i
 _base_figures: dict[str, dict] = {}
 
 
+def codes_figure(mu: torch.Tensor, labels: torch.Tensor, classes: tuple[str, ...], radius: float, title: str,
+                 height: int = 640, marker_size: int = 3) -> go.Figure:
+    """Codes on the 2-D map, one WebGL trace per class (so the legend toggles classes): the latent map's look,
+    which the training tab shares."""
+    colors = qualitative.Plotly
+    mu, labels = mu.numpy().round(3), labels.numpy()
+    traces = []
+    for c, name in enumerate(classes):
+        sel = labels == c
+        traces.append(go.Scattergl(
+            x=mu[sel, 0], y=mu[sel, 1], mode="markers", name=name,
+            marker=dict(size=marker_size, color=colors[c % len(colors)], opacity=0.6),
+            hovertemplate=f"<b>{name}</b><br>z1=%{{x:.2f}}<br>z2=%{{y:.2f}}<extra></extra>",
+        ))
+    layout = go.Layout(
+        xaxis=dict(title="z1", range=[-radius, radius], zeroline=False),
+        yaxis=dict(title="z2", range=[-radius, radius], scaleanchor="x", zeroline=False),
+        # the legend below the plot: the plot keeps the width, on a phone too; two columns, so that the longest
+        # names ("μ of test #19 (4)", "±2σ posterior") fit on a 390 px phone and run into no other entry
+        legend=dict(title=dict(text="class (click to hide)", side="top"), itemsizing="constant", orientation="h",
+                    x=0, y=-0.12, yanchor="top", entrywidth=0.5, entrywidthmode="fraction"),
+        margin=dict(l=40, r=10, t=40, b=40), height=height, dragmode="pan", modebar=dict(remove=MODEBAR_REMOVE),
+        title=dict(text=title, font=dict(size=14)),
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
 def _base_figure(space: LatentSpace) -> dict:
-    """One WebGL trace per class (so the legend toggles classes); built once per dataset."""
-    if space.dataset not in _base_figures:
-        colors = qualitative.Plotly
-        mu, labels = space.test_mu.numpy().round(3), space.test_labels.numpy()
-        traces = []
-        for c, name in enumerate(space.classes):
-            sel = labels == c
-            traces.append(go.Scattergl(
-                x=mu[sel, 0], y=mu[sel, 1], mode="markers", name=name,
-                marker=dict(size=3, color=colors[c % len(colors)], opacity=0.6),
-                hovertemplate=f"<b>{name}</b><br>z1=%{{x:.2f}}<br>z2=%{{y:.2f}}<extra></extra>",
-            ))
-        r = space.radius
-        layout = go.Layout(
-            xaxis=dict(title="z1", range=[-r, r], zeroline=False),
-            yaxis=dict(title="z2", range=[-r, r], scaleanchor="x", zeroline=False),
-            # the legend below the plot: the plot keeps the width, on a phone too; two columns, so that the longest
-            # names ("μ of test #19 (4)", "±2σ posterior") fit on a 390 px phone and run into no other entry
-            legend=dict(title=dict(text="class (click to hide)", side="top"), itemsizing="constant", orientation="h",
-                        x=0, y=-0.12, yanchor="top", entrywidth=0.5, entrywidthmode="fraction"),
-            margin=dict(l=40, r=10, t=40, b=40), height=640, dragmode="pan", modebar=dict(remove=MODEBAR_REMOVE),
-            title=dict(text=f"{len(mu):,} test images encoded (posterior means)", font=dict(size=14)),
-        )
-        _base_figures[space.dataset] = go.Figure(data=traces, layout=layout).to_dict()
-    return _base_figures[space.dataset]
+    """The map without overlays; the shipped models' built once per dataset."""
+    if space.dataset in _base_figures and space is get_space(space.dataset):
+        return _base_figures[space.dataset]
+    shipped = space is get_space(space.dataset)
+    title = (f"{len(space.test_mu):,} test images encoded (posterior means)" if shipped else
+             f"{len(space.test_mu):,} held-out test images encoded by your VAE")
+    figure = codes_figure(space.test_mu, space.test_labels, space.classes, space.radius, title).to_dict()
+    if shipped:
+        _base_figures[space.dataset] = figure
+    return figure
 
 
 def map_figure(space: LatentSpace, z: tuple[float, float] | None = None, encoded: Encoding | None = None,
@@ -113,25 +127,42 @@ def map_figure(space: LatentSpace, z: tuple[float, float] | None = None, encoded
 
 
 # ---------------------------------------------------------------- handlers
+# `own`: the visitor's own VAE, sent from the training tab (Own, in this browser session's gr.State), or None
+
+@dataclass
+class Own:
+    """A VAE the visitor trained (ui/train_tab.py), shown in tabs 1 and 2 of their session only."""
+    space: LatentSpace
+    about: str              # e.g. "MNIST, β = 1, seed 0: 8,400 steps in 60 s"
+    decoder_file: str       # its decoder, as the page's runtime loads it
+
+
+def space_of(dataset: str, own: Own | None) -> LatentSpace:
+    """What tabs 1 and 2 show for `dataset`: the visitor's own VAE where it is one of that dataset, else the
+    shipped one."""
+    if own is not None and own.space.dataset == canonical_dataset(dataset):
+        return own.space
+    return get_space(dataset)
+
 
 @shows_errors
-def decode(dataset: str, z1: float, z2: float) -> Image.Image:
+def decode(dataset: str, z1: float, z2: float, own: Own | None = None) -> Image.Image:
     """Decode the latent point (z1, z2) with the dataset's 2-D VAE into a 280×280 grayscale image (the /decode
     endpoint; the page decodes in the browser, and uses this only if its decoder cannot load)."""
-    return to_pil(latent.decode_point(get_space(dataset).vae, z1, z2), DIGIT_SCALE)
+    return to_pil(latent.decode_point(space_of(dataset, own).vae, z1, z2), DIGIT_SCALE)
 
 
 @shows_errors
-def classify(dataset: str, z1: float, z2: float) -> dict[str, float]:
+def classify(dataset: str, z1: float, z2: float, own: Own | None = None) -> dict[str, float]:
     """The evaluation classifier's opinion of the image decoded at (z1, z2)."""
-    space = get_space(dataset)
+    space = space_of(dataset, own)
     return space.class_probabilities(latent.decode_point(space.vae, z1, z2))
 
 
 @shows_errors
-def manifold(dataset: str) -> Image.Image:
+def manifold(dataset: str, own: Own | None = None) -> Image.Image:
     """The decoder over the sliders' range (the page draws the marker over it)."""
-    return get_space(dataset).manifold
+    return space_of(dataset, own).manifold
 
 
 def random_point() -> tuple[float, float]:
@@ -144,7 +175,7 @@ def random_point() -> tuple[float, float]:
 @shows_errors
 def manifold_click(dataset: str, evt: gr.SelectData) -> tuple[float, float]:
     x, y = evt.index
-    z1, z2 = get_space(dataset).click_to_latent(x, y)
+    z1, z2 = get_space(dataset).click_to_latent(x, y)      # (the grid's cells are the same for every model)
     return round(z1, 2), round(z2, 2)
 
 
@@ -172,9 +203,9 @@ def _encoded_view(space: LatentSpace, encoded: Encoding) -> dict:
 
 
 @shows_errors
-def encode_drawing(dataset: str, sketch: dict | None) -> dict:
+def encode_drawing(dataset: str, sketch: dict | None, own: Own | None = None) -> dict:
     """Encode a sketchpad drawing (processed the way MNIST digits were made)."""
-    space = get_space(dataset)
+    space = space_of(dataset, own)
     composite = None if sketch is None else sketch.get("composite")
     if composite is None:
         raise gr.Error("Draw something on the sketchpad first.")
@@ -182,9 +213,9 @@ def encode_drawing(dataset: str, sketch: dict | None) -> dict:
 
 
 @shows_errors
-def encode_sample(dataset: str, evt: gr.SelectData) -> dict:
+def encode_sample(dataset: str, own: Own | None, evt: gr.SelectData) -> dict:
     """Encode the test image picked in the gallery."""
-    space = get_space(dataset)
+    space = space_of(dataset, own)
     i = _gallery_samples(space)[evt.index]
     name = f"test #{int(space.sample_indices[i])} ({space.classes[int(space.sample_labels[i])]})"
     return _encoded_view(space, latent.encode(space.vae, space.sample_images[i], name))
@@ -198,9 +229,9 @@ def set_endpoint(encoded: Encoding | None) -> tuple[Encoding, Image.Image]:
 
 @shows_errors
 def walk(dataset: str, a: Encoding | None, b: Encoding | None, steps: int, z1: float, z2: float,
-         encoded: Encoding | None):
+         encoded: Encoding | None, own: Own | None = None):
     """Decode the straight walk from A's μ to B's μ as a strip, and draw it on the map."""
-    space = get_space(dataset)
+    space = space_of(dataset, own)
     if a is None or b is None:
         return None, gr.skip(), None
     path, images = latent.decode_path(space.vae, a.mu, b.mu, steps)
@@ -210,24 +241,52 @@ def walk(dataset: str, a: Encoding | None, b: Encoding | None, steps: int, z1: f
 
 
 @shows_errors
-def refresh_map(dataset: str, z1: float, z2: float, encoded: Encoding | None, walk_state: dict | None) -> go.Figure:
-    return map_figure(get_space(dataset), (z1, z2), encoded, walk_state)
+def refresh_map(dataset: str, z1: float, z2: float, encoded: Encoding | None, walk_state: dict | None,
+                own: Own | None = None) -> go.Figure:
+    return map_figure(space_of(dataset, own), (z1, z2), encoded, walk_state)
 
 
 @shows_errors
-def first_view(dataset: str, z1: float, z2: float) -> dict:
+def first_view(dataset: str, z1: float, z2: float, own: Own | None = None) -> dict:
     """What the server draws of tab 1 for a dataset: the manifold and the classifier's opinion (the page decodes
     the image itself)."""
-    return {"manifold": manifold(dataset), "guess": classify(dataset, z1, z2)}
+    return {"manifold": manifold(dataset, own), "guess": classify(dataset, z1, z2, own)}
+
+
+def own_note(dataset: str, own: Own | None) -> dict:
+    """The line over tabs 1 and 2 that says whose VAE they show, and the button back to the shipped one."""
+    if own is None:
+        return {"own_note": gr.update(visible=False), "own_note_map": gr.update(visible=False),
+                "shipped_btn": gr.update(visible=False), "shipped_btn_map": gr.update(visible=False)}
+    mine = own.space.dataset == canonical_dataset(dataset)
+    text = (f"**You are exploring your own VAE** ({own.about}), trained in the *Train a VAE* tab; only you see it."
+            if mine else f"Your own VAE is a {DATASETS[own.space.dataset].title} one ({own.about}): pick that "
+            "dataset to explore it again; this is the shipped model.")
+    # (one update each: Gradio consumes an update as it applies it)
+    return {"own_note": gr.update(value=text, visible=True), "own_note_map": gr.update(value=text, visible=True),
+            "shipped_btn": gr.update(visible=True), "shipped_btn_map": gr.update(visible=True)}
 
 
 @shows_errors
-def switch_dataset(dataset: str, z1: float, z2: float) -> dict:
+def switch_dataset(dataset: str, z1: float, z2: float, own: Own | None = None) -> dict:
     """Everything both tabs show, drawn for `dataset`; encodings of another model no longer apply, so they are
     cleared."""
     cleared = dict.fromkeys(["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info"])
-    return {"dataset": dataset, "dataset_map": dataset, **first_view(dataset, z1, z2),
-            "gallery": gallery_items(dataset), "plot": map_figure(get_space(dataset), (z1, z2)), **cleared}
+    return {"dataset": dataset, "dataset_map": dataset, **first_view(dataset, z1, z2, own),
+            "gallery": gallery_items(dataset), "plot": map_figure(space_of(dataset, own), (z1, z2)), **cleared,
+            **own_note(dataset, own)}
+
+
+def use_own(own: Own, z1: float, z2: float, session: str) -> dict:
+    """Tabs 1 and 2 switched to the visitor's own VAE; the page gets its decoder (own_file) and what its server
+    fallback needs (own_page: the session, whose gr.State holds the model)."""
+    return {"own": own, **switch_dataset(own.space.dataset, z1, z2, own), "own_file": own.decoder_file,
+            "own_page": {"dataset": own.space.dataset, "about": own.about, "session": session}}
+
+
+def back_to_shipped(dataset: str, z1: float, z2: float) -> dict:
+    """Tabs 1 and 2 switched back to the shipped VAE."""
+    return {"own": None, **switch_dataset(dataset, z1, z2, None), "own_file": None, "own_page": None}
 
 
 # ---------------------------------------------------------------- layout and wiring
@@ -252,10 +311,42 @@ def digit_canvas(radius: float) -> gr.HTML:
                    z=list(START), radius=radius, grid_n=GRID_N, cell=28 * GRID_SCALE, elem_id="digit")
 
 
-def build(demo: gr.Blocks) -> None:
+# the page's decoder switched to the visitor's own VAE (own_file: its decoder; own_page: what else the page needs),
+# or back to the shipped one (both None)
+USE_OWN = "(file, own) => { window.GenmodelsExplorer.useOwn(file && own ? {...own, url: file.url} : null); return []; }"
+
+
+@dataclass
+class Explorer:
+    """What other tabs wire to: the training tab sends the visitor's own VAE here (use_own's outputs)."""
+    own: gr.State
+    z1: gr.Slider
+    z2: gr.Slider
+    switched: dict          # use_own's and back_to_shipped's outputs, by name
+    point: list             # [dataset, z1, z2]
+    guess: gr.Label
+
+    def after_switch(self, event) -> None:
+        """After use_own or back_to_shipped: the page loads the decoder and redraws."""
+        event.then(None, [self.switched["own_file"], self.switched["own_page"]], None, js=USE_OWN).then(
+            None, self.point, None, js=SHOW).then(None, self.point, self.guess, js=OPINION)
+
+
+def own_banner() -> tuple[gr.Markdown, gr.Button]:
+    """Hidden until the visitor sends their own VAE here: whose VAE this is, and the way back."""
+    with gr.Row(equal_height=True):
+        note = gr.Markdown(visible=False)
+        back = gr.Button("Back to the shipped model", visible=False, size="sm", scale=0, min_width=200)
+    return note, back
+
+
+def build(demo: gr.Blocks) -> Explorer:
     """Lay out tabs 1 and 2 inside `demo` and wire their events (the first views are drawn on page load)."""
     r = slider_radius()
     with gr.Tab("Latent explorer", id="explorer"):
+        own = gr.State()           # the visitor's own VAE (Own), sent from the training tab; None: the shipped one
+        own_file, own_page = gr.File(visible=False), gr.JSON(visible=False)     # for the page (USE_OWN)
+        own_note_1, shipped_1 = own_banner()
         gr.Markdown(EXPLORER_TEXT)
         with gr.Row():
             with gr.Column(scale=2, min_width=320):
@@ -277,6 +368,7 @@ def build(demo: gr.Blocks) -> None:
                 api_decode, api_classify = gr.Button(visible=False), gr.Button(visible=False)
 
     with gr.Tab("Latent map", id="map") as map_tab:
+        own_note_2, shipped_2 = own_banner()
         gr.Markdown(MAP_TEXT)
         encoded, point_a, point_b, walk_state = gr.State(), gr.State(), gr.State(), gr.State()
         with gr.Row():
@@ -308,10 +400,11 @@ def build(demo: gr.Blocks) -> None:
         strip = gr.Image(label="The walk A → B, decoded", interactive=False, elem_classes=LABEL_ABOVE)
 
     point = [dataset, z1, z2]
-    api_decode.click(decode, point, decoded, api_name="decode", concurrency_limit=None)
+    # own: a gr.State, so not one of the endpoints' parameters (API callers get the shipped model)
+    api_decode.click(decode, [*point, own], decoded, api_name="decode", concurrency_limit=None)
     gr.on([z1.input, z2.input], None, point, None, js=SHOW)
     gr.on([z1.release, z2.release], None, point, guess, js=OPINION)
-    api_classify.click(classify, point, guess, api_name="classify", **QUIET)     # the page's fallback
+    api_classify.click(classify, [*point, own], guess, api_name="classify", **QUIET)     # the page's fallback
 
     def moved(event):
         """After an event that moves the sliders: the page redraws and gives the classifier's opinion."""
@@ -325,20 +418,29 @@ def build(demo: gr.Blocks) -> None:
         None, point, None, js=SHOW).then(gallery_items, dataset, gallery, **QUIET)
     switched = dict(dataset=dataset, dataset_map=dataset_map, manifold=manifold_img, guess=guess, gallery=gallery,
                     plot=plot, encoded=encoded, point_a=point_a, point_b=point_b, walk_state=walk_state,
-                    thumb_a=thumb_a, thumb_b=thumb_b, strip=strip, info=info)
+                    thumb_a=thumb_a, thumb_b=thumb_b, strip=strip, info=info, own_note=own_note_1,
+                    own_note_map=own_note_2, shipped_btn=shipped_1, shipped_btn_map=shipped_2)
     switch = by_component(switch_dataset, switched)
-    dataset.input(switch, point, list(switched.values()), **QUIET).then(None, point, None, js=SHOW)
-    dataset_map.input(switch, [dataset_map, z1, z2], list(switched.values()), **QUIET).then(None, point, None, js=SHOW)
+    dataset.input(switch, [*point, own], list(switched.values()), **QUIET).then(None, point, None, js=SHOW)
+    dataset_map.input(switch, [dataset_map, z1, z2, own], list(switched.values()), **QUIET).then(
+        None, point, None, js=SHOW)
 
     encoded_outputs = dict(encoded=encoded, seen=seen, recon=recon, info=info, z1=z1, z2=z2, plot=plot)
-    moved(encode_btn.click(by_component(encode_drawing, encoded_outputs), [dataset, sketch],
+    moved(encode_btn.click(by_component(encode_drawing, encoded_outputs), [dataset, sketch, own],
                            list(encoded_outputs.values()), api_name="encode_drawing", show_progress="hidden"))
-    moved(gallery.select(by_component(encode_sample, encoded_outputs), dataset, list(encoded_outputs.values()),
-                         **QUIET))
+    moved(gallery.select(by_component(encode_sample, encoded_outputs), [dataset, own],
+                         list(encoded_outputs.values()), **QUIET))
 
-    walk_inputs = [dataset, point_a, point_b, steps, z1, z2, encoded]
+    walk_inputs = [dataset, point_a, point_b, steps, z1, z2, encoded, own]
     walk_outputs = [strip, plot, walk_state]
     set_a.click(set_endpoint, encoded, [point_a, thumb_a], **QUIET).then(walk, walk_inputs, walk_outputs, **QUIET)
     set_b.click(set_endpoint, encoded, [point_b, thumb_b], **QUIET).then(walk, walk_inputs, walk_outputs, **QUIET)
     steps.release(walk, walk_inputs, walk_outputs, **QUIET)
-    map_tab.select(refresh_map, [dataset, z1, z2, encoded, walk_state], plot, **QUIET)
+    map_tab.select(refresh_map, [dataset, z1, z2, encoded, walk_state, own], plot, **QUIET)
+
+    explorer = Explorer(own=own, z1=z1, z2=z2, point=point, guess=guess,
+                        switched={**switched, "own": own, "own_file": own_file, "own_page": own_page})
+    back = by_component(back_to_shipped, explorer.switched)
+    for button in (shipped_1, shipped_2):
+        explorer.after_switch(button.click(back, point, list(explorer.switched.values()), **QUIET))
+    return explorer

@@ -3,10 +3,12 @@
 // {dataset: url}, classes, radius, grid_n, cell); show(dataset, z1, z2) runs on every slider move, opinion(dataset,
 // z1, z2) when a slider is released (the classifier, in the page too). If a dataset's decoder cannot
 // load, its images come from the server's /decode instead (one request in flight, the latest point wins).
+// useOwn({dataset, url, session, about}) switches that dataset to the visitor's own VAE (trained in the training tab:
+// its decoder at url; the server's fallback answers for their session), useOwn(null) back to the shipped one.
 (function (root) {
   "use strict";
   const state = {
-    element: null, props: null, decoders: {}, classifiers: {}, failed: {}, current: null,
+    element: null, props: null, decoders: {}, classifiers: {}, failed: {}, current: null, own: null,
     stats: { draws: 0, firstDrawAt: null, lastDrawAt: null, log: [], serverDecodes: 0, decodeMs: [], attachedAt: null,
              decoderLoadMs: {} },
   };
@@ -105,9 +107,25 @@
     ctx.stroke();
   }
 
+  // The decoder a dataset's images come from: the shipped one's key is the dataset, the visitor's own VAE's its url.
+  function keyOf(dataset) {
+    return state.own && state.own.dataset === dataset ? `own:${state.own.url}` : dataset;
+  }
+
+  function sessionOf(dataset) { return keyOf(dataset) === dataset ? undefined : state.own.session; }
+
+  function useOwn(own) {
+    state.own = own && own.url ? own : null;
+    if (state.own) {
+      state.props.decoders[keyOf(own.dataset)] = own.url;
+      if (state.failed[own.dataset]) state.failed[keyOf(own.dataset)] = state.failed[own.dataset];
+    }
+    if (state.current) show(...state.current);
+  }
+
   // /decode through Gradio's HTTP API, the PNG (280×280) drawn back at 28×28.
   async function serverDecode(dataset, z1, z2) {
-    const file = (await root.GenmodelsNN.callServer("decode", [dataset, z1, z2]))[0];
+    const file = (await root.GenmodelsNN.callServer("decode", [dataset, z1, z2], sessionOf(dataset)))[0];
     const ctx = await root.GenmodelsNN.pictureInto(document.createElement("canvas"), file.url, 28, 28);
     const rgba = ctx.getImageData(0, 0, 28, 28).data, grey = new Uint8ClampedArray(784);
     for (let i = 0; i < 784; i++) grey[i] = rgba[4 * i];
@@ -122,18 +140,19 @@
   }) : () => {};
 
   function loadDecoder(dataset) {
-    if (state.decoders[dataset] || state.failed[dataset]) return;
+    const key = keyOf(dataset);
+    if (state.decoders[key] || state.failed[key]) return;
     const started = performance.now();
-    state.decoders[dataset] = root.GenmodelsNN.loadDecoder(state.props.decoders[dataset]).then(
+    state.decoders[key] = root.GenmodelsNN.loadDecoder(state.props.decoders[key]).then(
       (decoder) => {
-        state.stats.decoderLoadMs[dataset] = performance.now() - started;
-        state.decoders[dataset] = decoder;
-        if (state.current && state.current[0] === dataset) render(...state.current);
+        state.stats.decoderLoadMs[key] = performance.now() - started;
+        state.decoders[key] = decoder;
+        if (state.current && keyOf(state.current[0]) === key) render(...state.current);
       },
       (err) => {
-        delete state.decoders[dataset];
-        state.failed[dataset] = err.message;
-        if (state.current && state.current[0] === dataset) render(...state.current);
+        delete state.decoders[key];
+        state.failed[key] = err.message;
+        if (state.current && keyOf(state.current[0]) === key) render(...state.current);
       });
   }
 
@@ -167,7 +186,7 @@
 
   function render(dataset, z1, z2) {
     drawMarker(z1, z2);
-    const decoder = state.decoders[dataset];
+    const key = keyOf(dataset), decoder = state.decoders[key], whose = key === dataset ? "" : "your VAE, ";
     if (decoder && decoder.decode) {
       const t = performance.now();
       paint(decoder.decode([z1, z2]), [z1, z2], "browser");
@@ -175,9 +194,10 @@
       state.stats.decodeMs.push(ms);
       if (state.stats.decodeMs.length > 1000) state.stats.decodeMs.shift();
       const outside = state.outside && performance.now() < state.outside.until ? state.outside.text : null;
-      setNote(outside || `Decoded in your browser: ${ms.toFixed(1)} ms for this image, no request to the server.`);
-    } else if (state.failed[dataset]) {
-      setNote(`The browser decoder could not load (${state.failed[dataset]}), so each image comes from the ` +
+      setNote(outside ||
+              `Decoded in your browser (${whose}${ms.toFixed(1)} ms for this image), no request to the server.`);
+    } else if (state.failed[key]) {
+      setNote(`The browser decoder could not load (${state.failed[key]}), so each image comes from the ` +
               "server's /decode and follows the sliders more slowly.");
       fromServer([dataset, z1, z2]);
     } else {
@@ -200,9 +220,10 @@
   async function opinion(dataset, z1, z2) {
     const r = state.props.radius, at = [Math.min(Math.max(Number(z1), -r), r), Math.min(Math.max(Number(z2), -r), r)];
     try {
-      if (state.failed[dataset]) throw new Error(state.failed[dataset]);
+      const key = keyOf(dataset);
+      if (state.failed[key]) throw new Error(state.failed[key]);
       loadDecoder(dataset);                              // (already on its way, as a rule)
-      const [decoder, classifier] = await Promise.all([state.decoders[dataset], loadClassifier(dataset)]);
+      const [decoder, classifier] = await Promise.all([state.decoders[key], loadClassifier(dataset)]);
       if (!decoder || !decoder.forward) throw new Error("no decoder");
       const p = classifier.forward(decoder.forward(at), [1, 28, 28]), classes = state.props.classes[dataset];
       const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, 3);
@@ -210,7 +231,7 @@
       return { label: classes[order[0]], confidences: order.map((i) => ({ label: classes[i], confidence: p[i] })) };
     } catch (err) {
       state.stats.serverOpinions = (state.stats.serverOpinions || 0) + 1;
-      return (await root.GenmodelsNN.callServer("classify", [dataset, ...at]))[0];
+      return (await root.GenmodelsNN.callServer("classify", [dataset, ...at], sessionOf(dataset)))[0];
     }
   }
 
@@ -240,6 +261,6 @@
     if (!state.failed[props.dataset]) loadClassifier(props.dataset).catch(() => {});
   }
 
-  root.GenmodelsExplorer = { attach, show, opinion, stats: state.stats, state, axisPosition };
+  root.GenmodelsExplorer = { attach, show, opinion, useOwn, stats: state.stats, state, axisPosition };
   if (typeof module !== "undefined" && module.exports) module.exports = { axisPosition, normalCdf };
 })(typeof window !== "undefined" ? window : globalThis);

@@ -1,0 +1,305 @@
+"""Tab 3: train a VAE live and watch its latent map organise itself (genmodels.live.train_vae, streamed); then send
+it to tabs 1 and 2 to explore (that visitor's session only). On a shared server a training run takes its turn in
+the line of long runs with style transfer (ui/runs.py); under ZeroGPU it trains on a GPU lent for the run."""
+from __future__ import annotations
+
+import functools
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+import plotly.graph_objects as go
+import torch
+from PIL import Image
+
+from genmodels import live
+from genmodels.browser import decoder_export
+from genmodels.data import DATASETS, canonical_dataset, first_per_class, held_out_images
+from genmodels.imaging import grid_pil
+from genmodels.latent import GRID_N, GRID_SCALE, covering_radius, decode_grid, slider_radius, space_for
+from genmodels.weights import save_weights
+
+from . import hosting
+from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, MODEBAR_REMOVE, QUIET, by_component, shows_errors
+from .runs import LINE, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check
+from .vae_tab import Explorer, Own, codes_figure, use_own
+
+RUNS = RunTokens()               # which of each visitor's training runs Stop has stopped (ui/runs.py)
+BETAS = [0.1, 0.3, 1.0, 3.0, 10.0]
+FRAME_SECONDS = 0.5              # a new view twice a second
+# PyTorch threads while a run trains on the CPU. Gradio runs handlers in worker threads, where two OpenMP threads
+# train this small model ~40% slower than one (94 against 129–142 steps/s, BENCHMARKS.md); one also leaves the
+# other core to the other tabs' visitors
+CPU_THREADS = 1
+DEFAULT_SECONDS = 60
+LOCAL_MAX_SECONDS = 600          # the time slider's end on a laptop (a shared server: hosting.style_seconds())
+GPU_START_SECONDS = 10           # ZeroGPU's request: the run's time plus this (the GPU process's start)
+CURVE_POINTS = 300               # the loss curves: at most this many points, each the mean of equal runs of steps
+MAP_HEIGHT = 520
+SETTLE_MS = 1000                 # after Stop: time for a frame already on its way to land (frames every 0.5 s)
+OWN_DIR = Path(tempfile.gettempdir()) / "genmodels-own"     # each session's own decoder, for the page
+OWN_KEEP_SECONDS = 3600
+STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: its place shows on the map)"
+BUSY = ("**Busy.** Other visitors' long runs (style transfer or training) are already waiting for this shared "
+        "server: try again in a minute or two.")
+
+TEXT = """
+**Watch a VAE learn.** Press **Start**: a fresh, untrained VAE (the lessons' fully-connected one, with a 2-D code)
+learns to squeeze each image into two numbers and back. The **map** shows where 2,000 held-out test images land,
+coloured by class, which the model never sees: at first one blob, then clusters. The **grid** decodes the code plane,
+as in the latent explorer; the **strip** shows held-out images (top) and how the model rebuilds them (bottom).
+"""
+BETA_TEXT = """
+**The KL weight β** scales the KL term of the loss (reconstruction + β·KL). **Small β (0.1–0.3)**: rebuilding the
+image wins: reconstructions get sharp, but the codes spread far apart into a patchy map with holes the decoder never
+learned, so the grid shows nonsense between clusters. **Large β (3–10)**: every code is pulled onto N(0, I), a tidy
+round blob, and the images turn blurry and averaged; pushed far enough the code stops carrying information (KL near
+0) and every image decodes to the same grey average. **Map k-NN** in the status: how often the 5 nearest codes of a
+held-out image vote for its class, a measure of how well the map sorts classes without ever seeing a label.
+The same seed and settings give the same run.
+"""
+
+
+# ---------------------------------------------------------------- settings and where it runs
+
+def max_seconds() -> int:
+    """The longest run this host allows: the GPU time ZeroGPU lends, a shared CPU's style limit, else 10 minutes."""
+    if hosting.ZERO_GPU:
+        return hosting.ZERO_GPU_SECONDS[1] - GPU_START_SECONDS
+    limit = hosting.style_seconds()
+    return int(limit) if limit else LOCAL_MAX_SECONDS
+
+
+def run_settings(beta: float, seed: float, seconds: float) -> dict:
+    """The run's settings, checked (ValueError with the sentence the visitor reads)."""
+    beta, _, seed, seconds = live.check_settings(beta, live.DEFAULT_LR, seed, seconds)
+    return dict(beta=beta, seed=seed, max_seconds=min(seconds, max_seconds()))
+
+
+def gpu_seconds(dataset: str, settings: dict) -> int:
+    """The GPU time a run asks ZeroGPU for: its time limit and the GPU process's start."""
+    return int(settings["max_seconds"] + GPU_START_SECONDS)
+
+
+@hosting.gpu(duration=gpu_seconds)
+def frames(dataset: str, settings: dict):
+    """The run's frames (on the GPU where there is one; under ZeroGPU in the process that holds it, each frame
+    pickled back, so settings carry no stop there: Stop cancels the call)."""
+    yield from live.train_vae(dataset, frame_seconds=FRAME_SECONDS, device=hosting.STYLE_DEVICE, **settings)
+
+
+def host_note() -> str:
+    """What this host allows, under Start."""
+    note = f"Trains on {hosting.device_name()}."
+    if hosting.ZERO_GPU:
+        note += f" Each run asks ZeroGPU for its time plus {GPU_START_SECONDS} s of GPU time."
+    elif hosting.style_seconds():
+        note += (f" This server is shared, so a run stops after {max_seconds()} s, and training and style transfer "
+                 "take turns: if others are running, yours waits (its place shows on the map).")
+    return note
+
+
+# ---------------------------------------------------------------- what a frame looks like
+
+def map_figure(frame: live.Frame, dataset: str) -> go.Figure:
+    """The held-out codes, the latent map's look; the axes grow with the codes (uirevision keeps a zoom)."""
+    radius = max(slider_radius(), min(covering_radius(frame.test_mu), 50.0))
+    fig = codes_figure(frame.test_mu, frame.test_labels, DATASETS[dataset].classes, radius,
+                       f"{len(frame.test_mu):,} held-out test images encoded, step {frame.step:,}",
+                       height=MAP_HEIGHT, marker_size=4)
+    fig.update_layout(uirevision="train")
+    return fig
+
+
+def binned(steps: list, values: list, points: int = CURVE_POINTS) -> tuple[list[float], list[float]]:
+    """Means over equal runs of consecutive steps, at most `points` of them."""
+    size = max(1, math.ceil(len(values) / points))
+    xs = [sum(steps[i:i + size]) / len(steps[i:i + size]) for i in range(0, len(values), size)]
+    ys = [sum(values[i:i + size]) / len(values[i:i + size]) for i in range(0, len(values), size)]
+    return xs, ys
+
+
+def loss_figure(history: dict[str, list[float]]) -> go.Figure:
+    """The two loss terms per step (means over runs of steps once there are many): reconstruction on the left axis,
+    KL on the right."""
+    fig = go.Figure()
+    for term, axis, colour in (("reconstruction", "y", "#1f77b4"), ("kl", "y2", "#d62728")):
+        xs, ys = binned(history["step"], history[term])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="KL" if term == "kl" else "reconstruction",
+                                 yaxis=axis, line=dict(color=colour)))
+    fig.update_layout(
+        xaxis=dict(title="step"), yaxis=dict(title="reconstruction (nats)", rangemode="tozero"),
+        yaxis2=dict(title="KL (nats)", overlaying="y", side="right", rangemode="tozero", showgrid=False),
+        legend=dict(orientation="h", x=0, y=1.15), margin=dict(l=50, r=50, t=30, b=40), height=300,
+        modebar=dict(remove=MODEBAR_REMOVE), uirevision="train")
+    return fig
+
+
+@torch.no_grad()
+def manifold(model) -> Image.Image:
+    return grid_pil(decode_grid(model, slider_radius(), GRID_N), nrow=GRID_N, scale=GRID_SCALE)
+
+
+@torch.no_grad()
+def reconstructions(model, dataset: str) -> Image.Image:
+    """One held-out image of each class (top row) and the model's reconstruction from its μ (bottom)."""
+    images, labels = held_out_images(dataset)
+    x = images[first_per_class(labels, 1)]
+    return grid_pil(torch.cat([x, model.decode(model.encode(x)[0])]), nrow=len(x), scale=3, padding=2)
+
+
+def about(dataset: str, settings: dict, frame: live.Frame) -> str:
+    return (f"{DATASETS[dataset].title}, β = {settings['beta']:g}, seed {settings['seed']}: {frame.step:,} steps in "
+            f"{frame.seconds:.0f} s")
+
+
+def status_line(frame: live.Frame, settings: dict) -> str:
+    state = "Done" if frame.done else "Training"
+    line = (f"**{state}**: step {frame.step:,} · {frame.seconds:.0f} of {settings['max_seconds']:.0f} s · "
+            f"{frame.step / max(frame.seconds, 1e-6):.0f} steps/s · ")
+    if frame.step:
+        line += f"reconstruction {frame.reconstruction:.1f} + KL {frame.kl:.2f} nats · map k-NN {frame.knn:.0%}"
+    else:
+        line += f"untrained: map k-NN {frame.knn:.0%}"
+    if frame.done:
+        line += ". **Explore it in tabs 1 and 2** with the button above."
+    return line
+
+
+# ---------------------------------------------------------------- handlers
+
+@shows_errors
+def train(dataset: str, beta: float, seed: float, seconds: float, run_number: int | None = None,
+          request: gr.Request = None):
+    """Stream (map, grid, reconstructions, loss curves, status, the model so far) while a fresh VAE trains.
+    run_number: the page's number for this run (ui/runs.py); a run its visitor has already stopped does not start,
+    and one under way ends before its next step."""
+    session = getattr(request, "session_hash", None) or ""
+    if RUNS.stopped(session, run_number):
+        return
+    dataset = canonical_dataset(dataset)
+    settings = run_settings(beta, seed, seconds)
+    stop = RUNS.should_stop(session, run_number)
+    if not hosting.ZERO_GPU:      # (under ZeroGPU the frames come from the GPU's process: Stop cancels the call)
+        settings["stop"] = stop
+    threads = torch.get_num_threads()
+    torch.set_num_threads(CPU_THREADS)
+    try:
+        with RUNS.counted():
+            for frame in frames(dataset, settings):
+                if stop():                    # a frame finished as Stop came: the status stays "Stopped"
+                    return
+                yield {"map": map_figure(frame, dataset), "grid": manifold(frame.model),
+                       "recon": reconstructions(frame.model, dataset), "curves": loss_figure(frame.history),
+                       "status": status_line(frame, settings),
+                       "trained": {"model": frame.model, "dataset": dataset, "about": about(dataset, settings, frame)},
+                       "explore": gr.update(interactive=frame.step > 0)}
+    finally:                # also when Stop closes the run: a shared server's memory goes back where it was
+        torch.set_num_threads(threads)
+        hosting.release_memory()
+
+
+@functools.cache
+def warm_up() -> None:
+    """Once per server, when a visitor opens the tab: PyTorch's optimisers import torch._dynamo when the first is
+    made (~2 s), which would otherwise delay the first run's first frame."""
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
+def admit(demo: gr.Blocks):
+    """Start's first step, before the run joins the line: refused ("Busy") once the line is full; the page's
+    number for the run passes through to it."""
+    refuse_if_busy = line_check(demo)
+
+    def check(run_number: float | None = None) -> int | None:
+        refuse_if_busy()
+        return None if run_number is None else int(run_number)
+    return check
+
+
+def stopped(trained: dict | None) -> str:
+    if trained is None:
+        return "**Stopped** before the first step."
+    return (f"**Stopped** ({trained['about']}). The views show where it got to; **explore it in tabs 1 and 2** "
+            "with the button above, or press Start again.")
+
+
+def stop_run(trained: dict | None, run_number: float | None, request: gr.Request = None) -> str:
+    """Stop: run number `run_number` of this visitor and every earlier one end (or never start)."""
+    if run_number is not None and request is not None:
+        RUNS.stop(request.session_hash or "", int(run_number))
+    return stopped(trained)
+
+
+def own_decoder_file(model, session: str, about: dict) -> str:
+    """The model's decoder as the page loads it, one file per session (older files swept away)."""
+    OWN_DIR.mkdir(exist_ok=True)
+    now = time.time()
+    for old in OWN_DIR.glob("*.safetensors"):
+        if now - old.stat().st_mtime > OWN_KEEP_SECONDS:
+            old.unlink(missing_ok=True)
+    path = OWN_DIR / f"{''.join(c for c in session if c.isalnum()) or 'script'}.safetensors"
+    save_weights(path, *decoder_export(model, about))
+    return str(path)
+
+
+def explore(trained: dict | None, z1: float, z2: float, request: gr.Request = None) -> dict:
+    """Send the visitor's trained VAE to tabs 1 and 2 (their session only) and open the latent explorer."""
+    if trained is None:
+        raise gr.Error("Train a VAE first: press Start and let it learn for a few seconds.")
+    session = getattr(request, "session_hash", None) or ""
+    dataset, model = trained["dataset"], trained["model"]
+    own = Own(space=space_for(dataset, model, held_out_images(dataset)), about=trained["about"],
+              decoder_file=own_decoder_file(model, session, {"dataset": dataset, "about": trained["about"]}))
+    return {**use_own(own, z1, z2, session), "tabs": gr.Tabs(selected="explorer")}
+
+
+# ---------------------------------------------------------------- layout and wiring
+
+def build(demo: gr.Blocks, explorer: Explorer, tabs: gr.Tabs) -> None:
+    """Lay out the training tab inside `demo` and wire its events, and the hand-over to tabs 1 and 2."""
+    with gr.Tab("Train a VAE", id="train") as tab:
+        gr.Markdown(TEXT)
+        with gr.Row():
+            dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Dataset", min_width=200)
+            beta = gr.Radio([(f"{b:g}", b) for b in BETAS], value=1.0, label="KL weight β", min_width=260)
+            seed = gr.Number(0, precision=0, minimum=0, label="Seed", min_width=100)
+            seconds = gr.Slider(10, max_seconds(), value=min(DEFAULT_SECONDS, max_seconds()), step=10,
+                                label="Train for (seconds)", min_width=200)
+        with gr.Row():
+            start = gr.Button("Start", variant="primary", min_width=120)
+            stop = gr.Button("Stop", variant="stop", min_width=120)
+            explore_btn = gr.Button("Explore it in tabs 1 and 2", interactive=False, min_width=200)
+        status = gr.Markdown(host_note(), elem_id="train-status")
+        trained = gr.State()             # the model so far: {"model", "dataset", "about"}
+        run_number, stop_number, this_run = gr.Number(visible=False), gr.Number(visible=False), gr.State()
+        with gr.Row():
+            with gr.Column(scale=3, min_width=300):
+                plot = gr.Plot(label="The map: held-out images' codes (drawn once a run starts)", elem_id="train-map")
+            with gr.Column(scale=2, min_width=300):
+                grid = gr.Image(label="The decoder over the code plane", format="png", interactive=False,
+                                elem_classes=LABEL_ABOVE, buttons=["download"], elem_id="train-grid")
+                recon = gr.Image(label="Held-out images and their reconstructions", format="png",
+                                 interactive=False, elem_classes=LABEL_ABOVE, buttons=[], elem_id="train-recon")
+        curves = gr.Plot(label="Loss terms per step", elem_id="train-curves")
+        gr.Markdown(BETA_TEXT)
+
+    tab.select(warm_up, None, None, **QUIET)
+    outputs = dict(map=plot, grid=grid, recon=recon, curves=curves, status=status, trained=trained,
+                   explore=explore_btn)
+    queued = start.click(admit(demo), run_number, this_run, js=NEXT_RUN_JS, concurrency_limit=None,
+                         show_progress="hidden", api_name="start_training", api_visibility="undocumented")
+    queued.failure(lambda: BUSY, None, status, queue=False, **QUIET)
+    job = queued.success(by_component(train, outputs), [dataset, beta, seed, seconds, this_run],
+                         list(outputs.values()), api_name="train", concurrency_limit=1, concurrency_id=LINE,
+                         show_progress="full", show_progress_on=[plot])
+    start.click(None, None, status, js=f"() => {STARTING!r}")
+    stop.click(stop_run, [trained, stop_number], status, js=THIS_RUN_JS, cancels=[job], queue=False,
+               api_visibility="undocumented").then(
+        None, js=f"() => new Promise((done) => setTimeout(done, {SETTLE_MS}))").then(
+        stopped, trained, status, queue=False, **QUIET)
+    switched = {**explorer.switched, "tabs": tabs}
+    explorer.after_switch(explore_btn.click(by_component(explore, switched), [trained, explorer.z1, explorer.z2],
+                                            list(switched.values()), **QUIET))
