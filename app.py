@@ -22,7 +22,7 @@ CSS = """
 .pixelated img { image-rendering: pixelated; }
 .label-above .image-container { padding-top: 2.3em; }
 .fit-box img { width: 100%; height: 100%; object-fit: contain; }
-@media (max-width: 480px) {   /* a phone: tab names wrap onto two lines so all five fit, none behind "•••" */
+@media (max-width: 480px) {   /* a phone: tab names wrap onto two lines so all six fit, none behind "•••" */
   .tab-wrapper button { white-space: normal; max-width: 6.5em; line-height: 1.15; font-size: var(--text-sm);
                         padding: var(--size-1) var(--size-1-5); }
 }
@@ -40,9 +40,9 @@ def build_app() -> gr.Blocks:
         gr.Markdown(f"# {TITLE}\nEvery tab is a small model you can poke at; each says what it shows and why.")
         with gr.Tabs() as tabs:
             explorer = vae_tab.build(demo)
-            train_tab.build(demo, explorer, tabs)        # its trained VAE goes to the explorer's tabs
             for tab in (denoiser_tab, gan_tab, style_tab):
                 tab.build(demo)
+            train_tab.build(demo, explorer, tabs)        # the VAE a visitor trains goes to tabs 1 and 2
     log_rejections(demo)
     if hosting.ZERO_GPU:
         # on a ZeroGPU Space Gradio lets one event wait unless told otherwise (Blocks.queue: max_size 1), for apps

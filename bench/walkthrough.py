@@ -48,7 +48,7 @@ class Visit:
         print(f"[{self.size}] screenshot {path}")
 
     def tab(self, name: str) -> None:
-        self.page.get_by_role("tab", name=name).click()        # all five fit at phone size too
+        self.page.get_by_role("tab", name=name).click()        # all six fit at phone size too
         self.page.wait_for_timeout(1500)
 
     def type_into(self, label: str, text: str) -> None:
@@ -105,7 +105,9 @@ def latent_map(v: Visit) -> None:
 def training(v: Visit) -> None:
     v.tab("Train a VAE")
     v.type_into("Seed", "-3")
-    v.seen("Train a VAE: bad input, seed -3 typed")
+    v.page.get_by_role("button", name="Start").click()
+    v.seen("Train a VAE: bad input, seed -3 typed, Start")
+    print("    status:", v.page.locator("#train-status").inner_text())
     v.type_into("Seed", "0")
     v.type_into("number input for Train for (seconds)", "20")
     t = time.monotonic()
@@ -190,9 +192,10 @@ def main() -> None:
             page.goto(args.url)
             page.wait_for_selector("text=Latent explorer", timeout=60_000)
             v = Visit(page, args.out, size)
-            for step in (explorer, latent_map, training, denoising, gan):
+            for step in (explorer, latent_map, denoising, gan):
                 step(v)
             style_transfer(v, junk)
+            training(v)
             page.close()
         browser.close()
 

@@ -216,6 +216,7 @@ def test_on_zero_gpu_the_page_offers_sign_in_and_a_run_asks_for_its_gpu_time(tre
     from spaces.zero.config import get_config
 
     from ui.style_tab import gpu_seconds
+    from ui.train_tab import GPU_START_SECONDS
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), ZeroGpuDeviceApi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -242,6 +243,10 @@ def test_on_zero_gpu_the_page_offers_sign_in_and_a_run_asks_for_its_gpu_time(tre
         stretch = get_config()["duration_factor"]       # `spaces` stretches a request on a slower GPU (1 here)
         assert len(asked) == 1 and f"durationSeconds={round(gpu_seconds(None, None, settings) * stretch)}&" in (
             asked[0] + "&")
+        with pytest.raises(Exception, match="The shared GPU could not run this: Space app has reached its GPU limit"):
+            client.predict("mnist", 1.0, 0, 60, api_name="/train")              # a training run asks too
+        asked = [p for p in ZeroGpuDeviceApi.seen if p.startswith("/schedule")]
+        assert len(asked) == 2 and f"durationSeconds={round((60 + GPU_START_SECONDS) * stretch)}&" in asked[1] + "&"
         assert client.predict("mnist", 0.0, 0.0, api_name="/decode")          # the other tabs go on, on the CPU
         page = browser.new_page(viewport={"width": 390, "height": 844})
         page.goto(url)          # a visitor's first view: every tab's load event, none refused as "busy"

@@ -107,6 +107,15 @@ def zero_gpu_error(err: Exception) -> bool:
     return "zerogpu" in str(getattr(err, "title", "") or "").lower()
 
 
+def zero_gpu_message(err: Exception, shorter: str) -> str | None:
+    """What a visitor reads when ZeroGPU itself refused a run (None for any other error); `shorter`: how to ask
+    for less GPU time."""
+    if not zero_gpu_error(err):
+        return None
+    said = str(getattr(err, "message", err)).strip().rstrip(".") + "."
+    return f"The shared GPU could not run this: {said} The app still works: the other tabs run on the CPU, and {shorter}."
+
+
 def release_memory() -> None:
     """Hand the memory a finished (or stopped) style run freed back to the system. glibc keeps freed heap pages
     for reuse, in one arena per worker thread, so without this a server's resident memory creeps up to the

@@ -138,11 +138,9 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
         with RUNS.counted():
             yield from _streamed(photo, art, settings)
     except gr.Error as err:
-        if not hosting.zero_gpu_error(err):
+        message = hosting.zero_gpu_message(err, "a smaller size or fewer steps asks for less GPU time")
+        if message is None:
             raise
-        said = str(err.message).strip().rstrip(".") + "."
-        message = (f"The shared GPU could not run this: {said} The app still works: the other tabs run on "
-                   "the CPU, and a smaller size or fewer steps asks for less GPU time.")
         yield gr.skip(), gr.skip(), f"**GPU unavailable.** {message}", gr.skip(), gr.skip()
         raise gr.Error(message, title=err.title, visible=False) from None   # the status says it
     finally:                # also when Stop closes the run: a shared server's memory goes back where it was

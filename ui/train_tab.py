@@ -1,4 +1,4 @@
-"""Tab 3: train a VAE live and watch its latent map organise itself (genmodels.live.train_vae, streamed); then send
+"""Tab 6: train a VAE live and watch its latent map organise itself (genmodels.live.train_vae, streamed); then send
 it to tabs 1 and 2 to explore (that visitor's session only). On a shared server a training run takes its turn in
 the line of long runs with style transfer (ui/runs.py); under ZeroGPU it trains on a GPU lent for the run."""
 from __future__ import annotations
@@ -132,7 +132,7 @@ def loss_figure(history: dict[str, list[float]]) -> go.Figure:
     fig.update_layout(
         xaxis=dict(title="step"), yaxis=dict(title="reconstruction (nats)", rangemode="tozero"),
         yaxis2=dict(title="KL (nats)", overlaying="y", side="right", rangemode="tozero", showgrid=False),
-        legend=dict(orientation="h", x=0, y=1.15), margin=dict(l=50, r=50, t=30, b=40), height=300,
+        legend=dict(orientation="h", x=0, y=-0.25, yanchor="top"), margin=dict(l=50, r=50, t=40, b=70), height=320,
         modebar=dict(remove=MODEBAR_REMOVE), uirevision="train")
     return fig
 
@@ -196,6 +196,12 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
                        "status": status_line(frame, settings),
                        "trained": {"model": frame.model, "dataset": dataset, "about": about(dataset, settings, frame)},
                        "explore": gr.update(interactive=frame.step > 0)}
+    except gr.Error as err:
+        message = hosting.zero_gpu_message(err, "a shorter run asks for less GPU time")
+        if message is None:
+            raise
+        yield {"status": f"**GPU unavailable.** {message}"}
+        raise gr.Error(message, title=err.title, visible=False) from None       # the status says it
     finally:                # also when Stop closes the run: a shared server's memory goes back where it was
         torch.set_num_threads(threads)
         hosting.release_memory()
@@ -277,7 +283,7 @@ def build(demo: gr.Blocks, explorer: Explorer, tabs: gr.Tabs) -> None:
         run_number, stop_number, this_run = gr.Number(visible=False), gr.Number(visible=False), gr.State()
         with gr.Row():
             with gr.Column(scale=3, min_width=300):
-                plot = gr.Plot(label="The map: held-out images' codes (drawn once a run starts)", elem_id="train-map")
+                plot = gr.Plot(label="The map of held-out codes", elem_id="train-map")
             with gr.Column(scale=2, min_width=300):
                 grid = gr.Image(label="The decoder over the code plane", format="png", interactive=False,
                                 elem_classes=LABEL_ABOVE, buttons=["download"], elem_id="train-grid")

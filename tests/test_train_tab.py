@@ -1,0 +1,149 @@
+"""The training tab (ui/train_tab.py): a run streamed through the launched app, Stop, bad settings, one line with
+style runs, and the hand-over of the visitor's VAE to tabs 1 and 2 (their session only)."""
+import json
+from types import SimpleNamespace
+
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from genmodels import live
+from genmodels.data import held_out_images
+from genmodels.latent import get_space
+from ui import train_tab, vae_tab
+
+
+def trained(steps: int = 60, dataset: str = "mnist") -> dict:
+    """What the tab keeps of a run: its last frame's model."""
+    *_, frame = live.train_vae(dataset, max_steps=steps, frame_seconds=1e9)
+    return {"model": frame.model, "dataset": dataset, "about": f"{steps} steps"}
+
+
+def points(values) -> int:
+    """How many values a plotly JSON array holds (a list, or a typed array: base64 bytes and a dtype)."""
+    if isinstance(values, dict):
+        import base64
+        return len(base64.b64decode(values["bdata"])) // np.dtype(values["dtype"]).itemsize
+    return len(values)
+
+
+def pixels(path) -> np.ndarray:
+    return np.asarray(Image.open(path)).astype(int)
+
+
+def test_a_run_streams_the_map_grid_reconstructions_curves_and_status(app_client):
+    client, _ = app_client
+    job = client.submit("mnist", 1.0, 0, 10, api_name="/train")
+    frames = list(job)
+    assert len(frames) >= 10                                  # two a second (FRAME_SECONDS)
+    first, last = frames[0], frames[-1]
+    assert first[4].startswith("**Training**: step 0 ") and last[4].startswith("**Done**")
+    figure = json.loads(last[0]["plot"])
+    assert [t["name"] for t in figure["data"]] == [str(d) for d in range(10)]
+    assert sum(points(t["x"]) for t in figure["data"]) == len(held_out_images("mnist")[0]) == 2000
+    assert Image.open(last[1]).size == (15 * 56, 15 * 56)       # the 15×15 grid, 2× nearest-neighbour
+    curves = json.loads(last[3]["plot"])
+    assert [t["name"] for t in curves["data"]] == ["reconstruction", "KL"]
+    assert points(curves["data"][0]["y"]) > 10
+    assert float(last[4].split("reconstruction ")[1].split()[0]) < 200       # it learned (untrained: ~540 nats)
+
+
+def test_stop_ends_a_run_before_its_next_step(monkeypatch):
+    request = SimpleNamespace(session_hash="stopper")
+    run = train_tab.train("fashion", 1.0, 0, 60, run_number=1, request=request)
+    frames = [next(run), next(run)]
+    train_tab.RUNS.stop("stopper", 1)
+    assert list(run) == [] and "Training" in frames[-1]["status"]
+    assert list(train_tab.train("fashion", 1.0, 0, 60, run_number=1, request=request)) == []   # never starts
+    assert train_tab.stopped(None) == "**Stopped** before the first step."
+    assert torch.get_num_threads() >= 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (("mnist", 50, 0, 10), "not in the list of choices"),
+    (("mnist", 1.0, -1, 10), "less than minimum value 0"),
+    (("mnist", 1.0, 0, 5), "less than minimum value 10"),
+    (("cifar", 1.0, 0, 10), "not in the list of choices"),
+])
+def test_bad_settings_get_a_clear_message_and_the_app_keeps_serving(app_client, args, message):
+    client, _ = app_client
+    with pytest.raises(Exception, match=message):
+        client.predict(*args, api_name="/train")
+    assert client.predict("mnist", 0.0, 0.0, api_name="/decode")
+
+
+def test_the_library_checks_reach_the_visitor_as_one_message():
+    with pytest.raises(gr.Error, match="The KL weight β must be a number from 0.1 to 10"):
+        next(train_tab.train("mnist", 0.01, 0, 10))
+    with pytest.raises(gr.Error, match="The seed must be a whole number"):
+        next(train_tab.train("mnist", 1.0, 0.5, 10))
+    with pytest.raises(gr.Error, match="Train a VAE first"):
+        train_tab.explore(None, 0.0, 0.0)
+
+
+def test_explore_shows_the_visitors_vae_in_tabs_1_and_2_and_back_restores_the_shipped_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(train_tab, "OWN_DIR", tmp_path)
+    mine = trained()
+    shown = train_tab.explore(mine, 0.5, -0.5, SimpleNamespace(session_hash="abc"))
+    own = shown["own"]
+    assert own.space.vae is mine["model"] and shown["tabs"].selected == "explorer"
+    assert shown["own_page"] == {"dataset": "mnist", "about": "60 steps", "session": "abc"}
+    assert "your own VAE" in shown["own_note"]["value"] and shown["shipped_btn"]["visible"]
+    assert "by your VAE" in shown["plot"].layout.title.text
+    assert len(own.space.test_mu) == 2000
+    # tab 1's server side (/decode, the manifold) and tab 2's (encode a drawing) use it, in this session only
+    assert np.any(np.asarray(vae_tab.decode("mnist", 0.5, -0.5, own)) != np.asarray(vae_tab.decode("mnist", 0.5, -0.5)))
+    assert vae_tab.manifold("mnist", own).tobytes() != get_space("mnist").manifold.tobytes()
+    assert vae_tab.manifold("fashion", own).tobytes() == get_space("fashion").manifold.tobytes()
+    assert "by your VAE" in vae_tab.refresh_map("mnist", 0.0, 0.0, None, None, own).layout.title.text
+    assert "by your VAE" not in vae_tab.refresh_map("mnist", 0.0, 0.0, None, None).layout.title.text
+    # the page's decoder file: the runtime's layer list, the same images as the model
+    from genmodels.weights import read_weights
+    tensors, meta = read_weights(own.decoder_file, "")
+    assert meta["layers"][-1] == {"op": "sigmoid"} and meta["about"] == "60 steps"
+    z = torch.tensor([[0.5, -0.5]])
+    h = z
+    for layer in meta["layers"][:-1]:
+        if layer["op"] == "linear":
+            h = h @ tensors[layer["weight"]].T + tensors[layer["bias"]]
+        elif layer["op"] == "relu":
+            h = h.clamp(min=0)
+    assert torch.allclose(torch.sigmoid(h).reshape(1, 1, 28, 28), mine["model"].decode(z), atol=1e-6)
+    back = vae_tab.back_to_shipped("mnist", 0.5, -0.5)
+    assert back["own"] is None and back["own_page"] is None and not back["own_note"]["visible"]
+
+
+def test_the_hand_over_through_the_app_is_for_that_session_only(app_client):
+    from gradio_client import Client
+
+    client, port = app_client
+    mine, other = Client(f"http://127.0.0.1:{port}/", verbose=False), Client(f"http://127.0.0.1:{port}/", verbose=False)
+    shipped = pixels(mine.predict("mnist", 0.5, 0.5, api_name="/decode"))
+    mine.submit("mnist", 1.0, 0, 10, api_name="/train").result()
+    mine.predict(0.5, 0.5, api_name="/explore")
+    assert np.abs(pixels(mine.predict("mnist", 0.5, 0.5, api_name="/decode")) - shipped).mean() > 1
+    assert np.array_equal(pixels(other.predict("mnist", 0.5, 0.5, api_name="/decode")), shipped)
+
+
+def test_under_zero_gpu_a_run_asks_for_its_time_and_crosses_the_process_boundary(monkeypatch):
+    import pickle
+
+    settings = train_tab.run_settings(1.0, 0, 60)
+    assert train_tab.gpu_seconds("mnist", settings) == 60 + train_tab.GPU_START_SECONDS
+    monkeypatch.setattr(train_tab.hosting, "ZERO_GPU", True)
+    assert train_tab.max_seconds() + train_tab.GPU_START_SECONDS == train_tab.hosting.ZERO_GPU_SECONDS[1]
+    assert train_tab.run_settings(1.0, 0, 600)["max_seconds"] == train_tab.max_seconds()
+    frame = next(train_tab.frames("mnist", {**settings, "max_seconds": 5}))
+    again = pickle.loads(pickle.dumps(frame))
+    assert torch.equal(again.test_mu, frame.test_mu) and again.model.config == frame.model.config
+
+
+def test_on_a_shared_cpu_a_run_is_bounded_like_a_style_run(monkeypatch):
+    monkeypatch.setattr(train_tab.hosting, "ON_SPACE", True)
+    monkeypatch.setattr(train_tab.hosting, "GPU", False)
+    monkeypatch.delenv("GENMODELS_STYLE_SECONDS", raising=False)
+    assert train_tab.max_seconds() == train_tab.hosting.STYLE_SECONDS_ON_SHARED_CPU
+    assert train_tab.run_settings(1.0, 0, 600)["max_seconds"] == train_tab.hosting.STYLE_SECONDS_ON_SHARED_CPU
+    assert "stops after 120 s" in train_tab.host_note() and "take turns" in train_tab.host_note()
