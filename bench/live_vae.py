@@ -1,16 +1,21 @@
-"""Live VAE training on this CPU (genmodels.live.train_vae): python bench/live_vae.py --data-root ../shared/datasets
+"""Live VAE training on this CPU: python bench/live_vae.py --data-root ../shared/datasets [--seconds 60]
 
-For each dataset, default settings, `--seconds` of training (default 60) on `--threads` (default 2) threads: at 15,
-30, 45 and 60 s, the k-NN accuracy (k = 5) of the test set's encodings (10,000 test images; neighbours: the first
-20,000 training images) and the test −ELBO in nats (one z sample per image); the time from the call to the first
-frame; steps per second with frames every second, and with no frames but the last (what the live views cost).
-Prints a Markdown table; writes bench/out/live_vae.json.
+For each dataset, default settings (β = 1, seed 0), `--seconds` of training, two ways:
+- "library": genmodels.live.train_vae on the whole torchvision training set, 2 threads, in the main thread, frames
+  every 0.5 s (as the tab asks);
+- "tab": the training tab's handler (ui.train_tab.train) in a worker thread as Gradio runs it: one PyTorch thread,
+  the shipped 10,000-image subset (what a Space has), every frame drawn (map, grid, reconstructions, curves).
+At 15, 30, 45 and 60 s: the k-NN accuracy (k = 5) of the 10,000 test images' encodings among the first 20,000
+training images' encodings, and the test −ELBO in nats (one z sample per image), measured after the run on the
+frames' models. Also: the time from the call to the first frame, and steps per second with frames and with none
+(the library, 15 s each: what the live views cost). Prints a Markdown table; writes bench/out/live_vae.json.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,52 +31,90 @@ from genmodels.metrics import encode_all, knn_accuracy, vae_negative_elbo  # noq
 MARKS = (15, 30, 45, 60)
 
 
-def run(dataset: str, seconds: float, root: str, frame_seconds: float) -> dict:
-    test_x, test_y = load_split(dataset, train=False, root=root, download=False)
-    train_x, train_y = load_split(dataset, train=True, root=root, download=False)
-    marks, kept, first = [m for m in MARKS if m <= seconds], [], None
+def library_frames(dataset: str, seconds: float, root: str):
+    """(seconds since the call, frame) for each frame of a library run."""
     t0 = time.monotonic()
-    for frame in live.train_vae(dataset, max_seconds=seconds, frame_seconds=frame_seconds, data_root=root):
-        first = first if first is not None else time.monotonic() - t0
+    for frame in live.train_vae(dataset, max_seconds=seconds, frame_seconds=0.5, data_root=root):
+        yield time.monotonic() - t0, frame
+
+
+def tab_frames(dataset: str, seconds: float):
+    """The same from the training tab's handler, run in a worker thread; each frame as the handler saw it."""
+    from ui import train_tab
+
+    seen, real = [], train_tab.frames
+    t0 = time.monotonic()
+
+    def recording(*args, **kwargs):
+        for frame in real(*args, **kwargs):
+            seen.append((time.monotonic() - t0, frame))
+            yield frame
+
+    train_tab.frames, train_tab.DATA_ROOT = recording, None          # the shipped subset, as on a Space
+    train_tab.warm_up()                                                # as opening the tab does
+    worker = threading.Thread(target=lambda: list(train_tab.train(dataset, 1.0, 0, seconds)))
+    try:
+        worker.start()
+        worker.join()
+    finally:
+        train_tab.frames = real
+    return seen
+
+
+def measure(frames, test_x, test_y, train_x, train_y, seconds: float) -> dict:
+    marks, kept, first = [m for m in MARKS if m <= seconds], [], None
+    for at, frame in frames:
+        first = at if first is None else first
         while marks and (frame.seconds >= marks[0] or frame.done):
-            kept.append((marks.pop(0), frame))         # measured after the run, so that training is not paused
+            kept.append((marks.pop(0), frame))
         last = frame
     rows = []
     for mark, frame in kept:
         model = frame.model
-        knn = knn_accuracy(encode_all(model, train_x[:20000])[0], train_y[:20000], encode_all(model, test_x)[0],
-                           test_y, k=5)
+        knn = knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0], test_y, k=5)
         rows.append({"seconds": mark, "at": round(frame.seconds, 1), "step": frame.step, "knn5": round(knn, 3),
                      "test_neg_elbo": round(vae_negative_elbo(model, test_x)["neg_elbo"], 1)})
     return {"first_frame_s": round(first, 2), "steps_per_s": round(last.step / last.seconds, 1), "marks": rows}
+
+
+def run_plain(dataset: str, root: str, frame_seconds: float, seconds: float = 15) -> float:
+    """Steps per second of the library with frames every frame_seconds (1e9: none but the first and the last)."""
+    *_, last = live.train_vae(dataset, max_seconds=seconds, frame_seconds=frame_seconds, data_root=root)
+    return round(last.step / last.seconds, 1)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-root", required=True)
     p.add_argument("--seconds", type=float, default=60)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--datasets", default=",".join(DATASETS))
+    p.add_argument("--ways", default="library,tab")
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(2)
     results = {}
-    for dataset in DATASETS:
-        results[dataset] = r = run(dataset, args.seconds, args.data_root, frame_seconds=1.0)
-        r["steps_per_s_without_frames"] = run_plain(dataset, args.data_root)
-        print(dataset, json.dumps(r), flush=True)
+    for dataset in args.datasets.split(","):
+        test_x, test_y = load_split(dataset, train=False, root=args.data_root, download=False)
+        train_x, train_y = load_split(dataset, train=True, root=args.data_root, download=False)
+        data = (test_x, test_y, train_x[:20000], train_y[:20000])
+        for way in args.ways.split(","):
+            frames = (library_frames(dataset, args.seconds, args.data_root) if way == "library"
+                      else tab_frames(dataset, args.seconds))
+            results[f"{dataset} {way}"] = r = measure(frames, *data, args.seconds)
+            torch.set_num_threads(2)
+            print(dataset, way, json.dumps(r), flush=True)
+        results[f"{dataset} library"]["steps_per_s_frames_vs_none"] = [
+            run_plain(dataset, args.data_root, 0.5), run_plain(dataset, args.data_root, 1e9)]
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "live_vae.json").write_text(json.dumps(results, indent=2))
-    print("\n| dataset | first frame | steps/s (frames every 1 s / none) | " +
-          " | ".join(f"{m} s: k-NN, −ELBO" for m in MARKS) + " |\n|---|---|---|" + "---|" * len(MARKS))
-    for d, r in results.items():
+    print("\n| dataset, way | first frame | steps/s | " + " | ".join(f"{m} s: k-NN, −ELBO" for m in MARKS) +
+          " |\n|---|---|---|" + "---|" * len(MARKS))
+    for name, r in results.items():
         cells = " | ".join(f"{m['knn5']}, {m['test_neg_elbo']}" for m in r["marks"])
-        print(f"| {d} | {r['first_frame_s']} s | {r['steps_per_s']} / {r['steps_per_s_without_frames']} | {cells} |")
-
-
-def run_plain(dataset: str, root: str, seconds: float = 15) -> float:
-    """Steps per second with no frame but the first and the last."""
-    *_, last = live.train_vae(dataset, max_seconds=seconds, frame_seconds=1e9, data_root=root)
-    return round(last.step / last.seconds, 1)
+        print(f"| {name} | {r['first_frame_s']} s | {r['steps_per_s']} | {cells} |")
+    for name, r in results.items():
+        if "steps_per_s_frames_vs_none" in r:
+            print(f"{name}: steps/s with frames every 0.5 s / none: {r['steps_per_s_frames_vs_none']}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Tab 1: initial view (decoded in the page), after clicking a manifold cell. Tab 2: after drawing a '7' and encoding it, after
 picking two test images as A and B (the walk). Tab 3: salt-and-pepper noise on a test image. Tab 4: samples
-with the discriminator's view. Tab 5: a style run streaming, then stopped; the time to its first preview.
+with the discriminator's view. Tab 5: a style run streaming, then stopped; the time to its first preview. Tab 6: a
+20 s training run on MNIST (train.png).
 Prints what it checked; the PNGs are for a person to look at.
 Needs `pip install playwright` and a Chromium on PATH (Debian: `apt-get install chromium`); it uses that
 browser, not one Playwright downloads.
@@ -20,6 +21,23 @@ from playwright.sync_api import sync_playwright
 def slider_values(page) -> list[str]:
     boxes = page.locator("input[type=number]")      # z1 and z2 are the first two number boxes
     return [boxes.nth(0).input_value(), boxes.nth(1).input_value()]
+
+
+def training(page, out: Path) -> None:
+    """Tab 6: 20 s of live training, then the view as it ended."""
+    page.get_by_role("tab", name="Train a VAE").click()
+    page.wait_for_timeout(1000)
+    box = page.get_by_label("number input for Train for (seconds)")
+    box.fill("20")
+    box.press("Enter")
+    t = time.time()
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("#train-status strong:text-is('Training')", timeout=60_000)
+    print(f"training: first frame {time.time() - t:.1f} s after Start")
+    page.wait_for_selector("#train-status strong:text-is('Done')", timeout=90_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(out / "train.png"), full_page=True)
+    print("training:", page.locator("#train-status").inner_text())
 
 
 def main(url: str, out: Path) -> None:
@@ -106,6 +124,7 @@ def main(url: str, out: Path) -> None:
         t = time.time()
         page.wait_for_selector("strong:text-is('Stopped.')", timeout=10_000)
         print(f"style transfer: stopped, status updated after {time.time() - t:.1f} s")
+        training(page, out)
         browser.close()
 
 

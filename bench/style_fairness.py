@@ -1,4 +1,5 @@
-"""A shared server stays fair while style transfer runs: python bench/style_fairness.py [--calls 320] [--runs 50]
+"""A shared server stays fair while style transfer and live training run: python bench/style_fairness.py [--calls 320]
+[--runs 50] [--training-runs 20] [--phases responsiveness,queue,memory,training,training_memory]
 
 Starts `python app.py` as a fresh process (from --app-dir: point it at a checkout of another commit to compare), then:
 1. Responsiveness: /decode from 8 concurrent HTTP clients (each a process with its own session, the path a browser
@@ -9,6 +10,10 @@ Starts `python app.py` as a fresh process (from --app-dir: point it at a checkou
 3. Memory: --runs style runs, 256 and 512 px in turn, each started and cancelled after its first frame, as Stop
    does; the server's resident memory after the first four and after all, and how long after each cancel the
    server's CPU falls idle.
+4. Training (phase "training"): the same responsiveness figures while a live VAE training run (/train) runs and a
+   style run waits behind it in the one line; how many steps the training made meanwhile.
+5. Training memory (phase "training_memory"): --training-runs runs started and cancelled after 2 s, as Stop does;
+   resident memory after each, and how long after each cancel the CPU falls idle.
 Client and server share the machine's cores. Writes bench/out/style_fairness.json.
 """
 from __future__ import annotations
@@ -178,14 +183,56 @@ def memory(url: str, pid: int, runs: int) -> dict:
                 "median": round(statistics.median(idle), 2), "max": round(max(idle), 2)}}
 
 
+def submit_training(client, seconds: int = 120, seed: int = 0):
+    return client.submit("mnist", 1.0, seed, seconds, api_name="/train")
+
+
+def training_responsiveness(url: str, calls: int, clients: int) -> dict:
+    """Responsiveness while one training run trains and one style run waits behind it."""
+    per = max(1, calls // clients)
+    client = style_client(url)
+    runs = [submit_training(client)]
+    try:
+        first_frame(runs[0])
+        runs.append(submit_run(client, 512))
+        time.sleep(1.0)
+        started = runs[0].outputs()[-1][4]
+        during, wall = concurrent_calls("http", url, clients, per)
+        res = {"decode_during_training_and_a_style_run": summary(during, wall),
+               "other_tabs_during_training_and_a_style_run": other_tabs(url)}
+        res["training_status_before"], res["training_status_after"] = started, runs[0].outputs()[-1][4]
+        return res
+    finally:
+        for job in reversed(runs):
+            cancel(job)
+
+
+def training_memory(url: str, pid: int, runs: int) -> dict:
+    client, after, idle = style_client(url), [], []
+    for i in range(runs):
+        job = submit_training(client, seed=i)
+        first_frame(job)
+        time.sleep(2.0)
+        t = time.perf_counter()
+        cancel(job)
+        idle.append(idle_after(pid, t))
+        after.append(rss_mib(pid))
+        print(f"training run {i + 1}: RSS {after[-1]:.0f} MiB, idle {idle[-1]:.2f} s after cancel", flush=True)
+    return {"rss_after_1_mib": round(after[0], 1), "rss_after_4_mib": round(after[3], 1),
+            f"rss_after_{runs}_mib": round(after[-1], 1), "rss_max_mib": round(max(after), 1),
+            "idle_after_cancel_s": {"median": round(statistics.median(idle), 2), "max": round(max(idle), 2)}}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--calls", type=int, default=320, help="/decode calls, spread over the clients")
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--runs", type=int, default=50, help="style runs started and cancelled for the memory check")
+    p.add_argument("--training-runs", type=int, default=20, help="training runs started and cancelled")
     p.add_argument("--app-dir", default=str(ROOT), help="the checkout whose app.py is started")
     p.add_argument("--out", default="style_fairness.json", help="file name under bench/out/")
-    p.add_argument("--phases", default="responsiveness,queue,memory", help="which of the three to run")
+    p.add_argument("--phases", default="responsiveness,queue,memory,training,training_memory",
+                   help="which phases to run")
     p.add_argument("--style-seconds", default="120", help="GENMODELS_STYLE_SECONDS for the app (120: a CPU Space's "
                    "default)")
     args = p.parse_args()
@@ -195,7 +242,9 @@ def main() -> None:
     try:
         res = {"app_dir": args.app_dir, "rss_at_start_mib": round(rss_mib(proc.pid), 1)}
         phases = {"responsiveness": lambda: responsiveness(url, args.calls, args.clients),
-                  "queue": lambda: queue_limit(url, proc.pid), "memory": lambda: memory(url, proc.pid, args.runs)}
+                  "queue": lambda: queue_limit(url, proc.pid), "memory": lambda: memory(url, proc.pid, args.runs),
+                  "training": lambda: training_responsiveness(url, args.calls, args.clients),
+                  "training_memory": lambda: training_memory(url, proc.pid, args.training_runs)}
         for name in args.phases.split(","):
             res[name] = phases[name]()
             print(json.dumps(res[name]), flush=True)

@@ -50,6 +50,7 @@ class Frame:
     test_labels: torch.Tensor
     knn: float                    # how often a 5-nearest-neighbour vote among the other shown codes gets the class
     history: dict[str, list[float]] = field(default_factory=dict)   # every step: step, seconds, reconstruction, kl
+    source: str = ""              # what it trains on, e.g. "the shipped MNIST subset (10,000 training images)"
     done: bool = False            # the last frame (time or steps used up)
 
 
@@ -87,7 +88,7 @@ def train_vae(dataset: str, *, beta: float = 1.0, seed: int = 0, lr: float = DEF
     held-out test images). data_root: a torchvision root to use the whole training set (default: the shipped 10,000
     images). device: where it trains ("cuda" on a GPU); frames are always on the CPU."""
     beta, lr, seed, max_seconds = check_settings(beta, lr, seed, max_seconds)
-    images, _, _ = training_images(canonical_dataset(dataset), data_root)
+    images, _, source = training_images(canonical_dataset(dataset), data_root)
     images = images.to(device)
     shown_x, shown_y = shown if shown is not None else held_out_images(dataset)
     gen = torch.Generator().manual_seed(seed)
@@ -104,7 +105,7 @@ def train_vae(dataset: str, *, beta: float = 1.0, seed: int = 0, lr: float = DEF
         since.clear()
         return Frame(step, time.monotonic() - start, *mean, model=snapshot, test_mu=mu, test_labels=shown_y,
                      knn=leave_one_out_knn(mu, shown_y),
-                     history={k: list(v) for k, v in history.items()}, done=done)
+                     history={k: list(v) for k, v in history.items()}, done=done, source=source)
 
     yield frame()
     last = time.monotonic()

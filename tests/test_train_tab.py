@@ -147,3 +147,34 @@ def test_on_a_shared_cpu_a_run_is_bounded_like_a_style_run(monkeypatch):
     assert train_tab.max_seconds() == train_tab.hosting.STYLE_SECONDS_ON_SHARED_CPU
     assert train_tab.run_settings(1.0, 0, 600)["max_seconds"] == train_tab.hosting.STYLE_SECONDS_ON_SHARED_CPU
     assert "stops after 120 s" in train_tab.host_note() and "take turns" in train_tab.host_note()
+
+
+def test_in_the_page_start_watch_stop_and_explore_your_own_vae(page):
+    """A visitor's path: Start, frames stream, Stop; Explore; tab 1 decodes their VAE in the page; Back."""
+    page.goto(page.app_url)
+    page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0", timeout=60_000)
+    canvas = "() => Array.from(document.querySelector('canvas.digit').getContext('2d').getImageData(0, 0, 28, 28).data)"
+    shipped = page.evaluate(canvas)
+    page.get_by_role("tab", name="Train a VAE").click()
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("#train-status strong:text-is('Training')", timeout=60_000)
+    page.wait_for_function("() => /step [1-9][\\d,]* /.test(document.querySelector('#train-status').textContent)",
+                           timeout=30_000)
+    page.wait_for_timeout(3000)
+    assert page.locator("#train-map .js-plotly-plot").count() == 1 and page.locator("#train-grid img").count() == 1
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_selector("#train-status strong:text-is('Stopped')", timeout=30_000)
+    steps = page.locator("#train-status").inner_text()
+    page.wait_for_timeout(1500)
+    assert page.locator("#train-status").inner_text() == steps           # no frame after Stop
+    page.get_by_role("button", name="Explore it in tabs 1 and 2").click()
+    page.get_by_text("You are exploring your own VAE").first.wait_for(timeout=30_000)
+    page.wait_for_function("() => /your VAE/.test(document.querySelector('#digit .decoder-note').textContent)",
+                           timeout=30_000)
+    assert page.evaluate(canvas) != shipped
+    page.get_by_role("button", name="Back to the shipped model").first.click()
+    page.wait_for_function("() => !/your VAE/.test(document.querySelector('#digit .decoder-note').textContent)",
+                           timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate(canvas) == shipped
+    assert page.locator(".toast-body").count() == 0

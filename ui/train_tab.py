@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +41,8 @@ CURVE_POINTS = 300               # the loss curves: at most this many points, ea
 MAP_HEIGHT = 520
 SETTLE_MS = 1000                 # after Stop: time for a frame already on its way to land (frames every 0.5 s)
 OWN_DIR = Path(tempfile.gettempdir()) / "genmodels-own"     # each session's own decoder, for the page
+# a torchvision root: where the whole training set is there, runs train on it (else on the shipped subset)
+DATA_ROOT = os.environ.get("GENMODELS_DATA_ROOT", "data")
 OWN_KEEP_SECONDS = 3600
 STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: its place shows on the map)"
 BUSY = ("**Busy.** Other visitors' long runs (style transfer or training) are already waiting for this shared "
@@ -87,7 +90,8 @@ def gpu_seconds(dataset: str, settings: dict) -> int:
 def frames(dataset: str, settings: dict):
     """The run's frames (on the GPU where there is one; under ZeroGPU in the process that holds it, each frame
     pickled back, so settings carry no stop there: Stop cancels the call)."""
-    yield from live.train_vae(dataset, frame_seconds=FRAME_SECONDS, device=hosting.STYLE_DEVICE, **settings)
+    yield from live.train_vae(dataset, frame_seconds=FRAME_SECONDS, device=hosting.STYLE_DEVICE, data_root=DATA_ROOT,
+                              **settings)
 
 
 def host_note() -> str:
@@ -165,6 +169,8 @@ def status_line(frame: live.Frame, settings: dict) -> str:
         line += f"untrained: map k-NN {frame.knn:.0%}"
     if frame.done:
         line += ". **Explore it in tabs 1 and 2** with the button above."
+    elif frame.step == 0:
+        line += f" · on {frame.source}"
     return line
 
 
