@@ -111,6 +111,12 @@ def decode_path(vae: VAE, z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> t
     return path, vae.decode(path)
 
 
+@torch.no_grad()
+def manifold_image(vae: VAE, radius: float) -> Image.Image:
+    """The decoder over [-radius, radius]² on the equal-probability grid, as the tabs show it."""
+    return grid_pil(decode_grid(vae, radius, GRID_N), nrow=GRID_N, scale=GRID_SCALE)
+
+
 @dataclass
 class Encoding:
     """An image and the VAE's posterior for it, q(z|x) = N(mu, exp(logvar))."""
@@ -185,8 +191,7 @@ def space_for(dataset: str, vae: VAE, held_out: tuple[torch.Tensor, torch.Tensor
     space = LatentSpace(dataset=key, vae=vae, classifier=load_model("classifier", key), radius=slider_radius(),
                         test_mu=mu, test_logvar=logvar, test_labels=held_out[1].long(),
                         sample_images=images, sample_labels=labels, sample_indices=indices)
-    with torch.no_grad():
-        space.manifold = grid_pil(decode_grid(vae, space.radius, GRID_N), nrow=GRID_N, scale=GRID_SCALE)
+    space.manifold = manifold_image(vae, space.radius)
     return space
 
 
@@ -206,7 +211,7 @@ def _space(key: str) -> LatentSpace:
         test_mu=extras["test_mu"], test_logvar=extras["test_logvar"], test_labels=extras["test_labels"].long(),
         sample_images=images, sample_labels=labels, sample_indices=indices,
     )
-    space.manifold = grid_pil(decode_grid(vae, space.radius, GRID_N), nrow=GRID_N, scale=GRID_SCALE)
+    space.manifold = manifold_image(vae, space.radius)
     return space
 
 

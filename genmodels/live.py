@@ -21,7 +21,7 @@ import torch
 
 from . import checks
 from .data import canonical_dataset, held_out_images, training_images
-from .metrics import encode_all, knn_accuracy
+from .metrics import encode_all
 from .vae import VAE, VAEConfig, training_step
 
 # the live model: fully connected, so that a 2-core CPU shows clusters within a minute (BENCHMARKS.md, "Live VAE

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from genmodels import live
-from genmodels.data import load_sample, training_images
+from genmodels.data import held_out_images, training_images
 from genmodels.vae import VAE
 
 
@@ -16,7 +16,8 @@ def test_frames_carry_the_step_losses_model_and_encodings():
     assert [f.step for f in frames] == [0, 1, 2, 3, 4, 5] and frames[-1].done and not frames[-2].done
     last = frames[-1]
     assert isinstance(last.model, VAE) and not last.model.training
-    assert last.test_mu.shape == (len(load_sample("mnist")[0]), 2) and torch.isfinite(last.test_mu).all()
+    assert last.test_mu.shape == (len(held_out_images("mnist")[0]), 2) == (2000, 2)
+    assert torch.isfinite(last.test_mu).all() and 0 <= last.knn <= 1 and "shipped MNIST subset" in last.source
     assert last.reconstruction > 100 and last.kl >= 0 and len(last.history["kl"]) == 5
     assert last.model.decode(torch.zeros(1, 2)).shape == (1, 1, 28, 28)
     # a frame's model is a copy: later training does not change it

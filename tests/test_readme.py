@@ -29,6 +29,7 @@ def test_the_library_snippet_runs_as_written(capsys):
     assert tuple(ns["x"].shape) == (8, 1, 28, 28) and tuple(ns["mu"].shape) == (8, 2)
     assert tuple(ns["x_small"].shape) == (8, 1, 14, 14) and tuple(ns["x_hat"].shape) == (8, 1, 28, 28)
     assert tuple(ns["imgs"].shape) == (16, 1, 28, 28) and ns["frame"].final
+    assert ns["look"].done and ns["look"].step > 100 and tuple(ns["look"].test_mu.shape) == (2000, 2)
     assert "30 {" in capsys.readouterr().out                                # the style run's last frame
 
 

@@ -190,7 +190,7 @@ def test_the_gpu_time_asked_of_zero_gpu_grows_with_size_and_steps_within_its_bou
 
 def test_a_full_style_line_refuses_one_more_run_with_a_busy_message(app_client, tmp_path, monkeypatch):
     import app
-    from ui import style_tab
+    from ui import runs
 
     client, _ = app_client
     monkeypatch.setenv("GENMODELS_STYLE_QUEUE", "1")
@@ -204,9 +204,9 @@ def test_a_full_style_line_refuses_one_more_run_with_a_busy_message(app_client, 
     waiting = client.submit(*args, api_name="/stylize")
     try:
         deadline = time.time() + 10
-        while style_tab.waiting_runs(app.demo) < 1 and time.time() < deadline:
+        while runs.waiting_runs(app.demo) < 1 and time.time() < deadline:
             time.sleep(0.05)
-        assert style_tab.waiting_runs(app.demo) == 1
+        assert runs.waiting_runs(app.demo) == 1
         with pytest.raises(Exception, match="Busy: 1 long run is already waiting"):
             client.predict(api_name="/admit")           # what the page asks before a run joins the line
     finally:

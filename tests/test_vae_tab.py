@@ -119,8 +119,8 @@ def test_gallery_pick_and_walk_between_two_test_images():
     space = get_space("fashion")
     items = vae_tab.gallery_items("fashion")
     assert len(items) == 10 * vae_tab.GALLERY_PER_CLASS
-    a = vae_tab.encode_sample("fashion", gr.SelectData(None, {"index": 0, "value": None}))["encoded"]
-    b = vae_tab.encode_sample("fashion", gr.SelectData(None, {"index": len(items) - 1, "value": None}))["encoded"]
+    a = vae_tab.encode_sample("fashion", None, gr.SelectData(None, {"index": 0, "value": None}))["encoded"]
+    b = vae_tab.encode_sample("fashion", None, gr.SelectData(None, {"index": len(items) - 1, "value": None}))["encoded"]
     assert a.name.startswith("test #") and space.classes[0] in a.name
     strip, fig, walk = vae_tab.walk("fashion", a, b, 7, 0.0, 0.0, b)
     assert strip.size == (4 * 120 + 8, 2 * 120 + 8) and walk["z"].shape == (7, 2)   # rows of 4, ×4 + padding
@@ -141,7 +141,9 @@ def test_switching_dataset_redraws_everything_and_forgets_old_encodings():
     assert len(out["gallery"]) == 10 * vae_tab.GALLERY_PER_CLASS
     assert [t.name for t in out["plot"].data][:10] == list(get_space("fashion").classes)
     cleared = ["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info"]
-    assert all(out[k] is None for k in cleared) and len(out) == 6 + len(cleared)
+    assert all(out[k] is None for k in cleared)
+    notes = ["own_note", "own_note_map", "shipped_btn", "shipped_btn_map"]      # no own VAE: hidden
+    assert all(out[k]["visible"] is False for k in notes) and len(out) == 6 + len(cleared) + len(notes)
 
 
 

@@ -15,7 +15,7 @@ from genmodels.imaging import open_picture
 
 from . import hosting
 from .common import MODEBAR_REMOVE, QUIET, shows_errors, uploaded_image
-from .runs import LINE, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check, waiting_runs  # noqa: F401
+from .runs import LINE, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
 CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]

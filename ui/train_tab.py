@@ -19,7 +19,7 @@ from genmodels import live
 from genmodels.browser import decoder_export
 from genmodels.data import DATASETS, canonical_dataset, first_per_class, held_out_images
 from genmodels.imaging import grid_pil
-from genmodels.latent import GRID_N, GRID_SCALE, covering_radius, decode_grid, slider_radius, space_for
+from genmodels.latent import covering_radius, manifold_image, slider_radius, space_for
 from genmodels.weights import save_weights
 
 from . import hosting
@@ -142,11 +142,6 @@ def loss_figure(history: dict[str, list[float]]) -> go.Figure:
 
 
 @torch.no_grad()
-def manifold(model) -> Image.Image:
-    return grid_pil(decode_grid(model, slider_radius(), GRID_N), nrow=GRID_N, scale=GRID_SCALE)
-
-
-@torch.no_grad()
 def reconstructions(model, dataset: str) -> Image.Image:
     """One held-out image of each class (top row) and the model's reconstruction from its μ (bottom)."""
     images, labels = held_out_images(dataset)
@@ -197,7 +192,7 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
             for frame in frames(dataset, settings):
                 if stop():                    # a frame finished as Stop came: the status stays "Stopped"
                     return
-                yield {"map": map_figure(frame, dataset), "grid": manifold(frame.model),
+                yield {"map": map_figure(frame, dataset), "grid": manifold_image(frame.model, slider_radius()),
                        "recon": reconstructions(frame.model, dataset), "curves": loss_figure(frame.history),
                        "status": status_line(frame, settings),
                        "trained": {"model": frame.model, "dataset": dataset, "about": about(dataset, settings, frame)},
