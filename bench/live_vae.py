@@ -38,7 +38,7 @@ def library_frames(dataset: str, seconds: float, root: str):
         yield time.monotonic() - t0, frame
 
 
-def tab_frames(dataset: str, seconds: float):
+def tab_frames(dataset: str, seconds: float, root: str | None = None):
     """The same from the training tab's handler, run in a worker thread; each frame as the handler saw it."""
     from ui import train_tab
 
@@ -50,7 +50,7 @@ def tab_frames(dataset: str, seconds: float):
             seen.append((time.monotonic() - t0, frame))
             yield frame
 
-    train_tab.frames, train_tab.DATA_ROOT = recording, None          # the shipped subset, as on a Space
+    train_tab.frames, train_tab.DATA_ROOT = recording, root          # None: the shipped subset, as on a Space
     train_tab.warm_up()                                                # as opening the tab does
     worker = threading.Thread(target=lambda: list(train_tab.train(dataset, 1.0, 0, seconds)))
     try:
@@ -89,6 +89,8 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--datasets", default=",".join(DATASETS))
     p.add_argument("--ways", default="library,tab")
+    p.add_argument("--tab-data-root", default=None, help="the tab's GENMODELS_DATA_ROOT (default: none, the shipped "
+                   "subset)")
     args = p.parse_args()
     torch.set_num_threads(2)
     results = {}
@@ -98,12 +100,13 @@ def main() -> None:
         data = (test_x, test_y, train_x[:20000], train_y[:20000])
         for way in args.ways.split(","):
             frames = (library_frames(dataset, args.seconds, args.data_root) if way == "library"
-                      else tab_frames(dataset, args.seconds))
+                      else tab_frames(dataset, args.seconds, args.tab_data_root))
             results[f"{dataset} {way}"] = r = measure(frames, *data, args.seconds)
             torch.set_num_threads(2)
             print(dataset, way, json.dumps(r), flush=True)
-        results[f"{dataset} library"]["steps_per_s_frames_vs_none"] = [
-            run_plain(dataset, args.data_root, 0.5), run_plain(dataset, args.data_root, 1e9)]
+        if "library" in args.ways:
+            results[f"{dataset} library"]["steps_per_s_frames_vs_none"] = [
+                run_plain(dataset, args.data_root, 0.5), run_plain(dataset, args.data_root, 1e9)]
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "live_vae.json").write_text(json.dumps(results, indent=2))

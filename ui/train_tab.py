@@ -9,6 +9,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import gradio as gr
 import plotly.graph_objects as go
@@ -184,7 +185,7 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
     settings = run_settings(beta, seed, seconds)
     stop = RUNS.should_stop(session, run_number)
     if not hosting.ZERO_GPU:      # (under ZeroGPU the frames come from the GPU's process: Stop cancels the call)
-        settings["stop"] = stop
+        settings["stop"] = between_steps(stop)
     threads = torch.get_num_threads()
     torch.set_num_threads(CPU_THREADS)
     try:
@@ -206,6 +207,16 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
     finally:                # also when Stop closes the run: a shared server's memory goes back where it was
         torch.set_num_threads(threads)
         hosting.release_memory()
+
+
+def between_steps(stop: Callable[[], bool]) -> Callable[[], bool]:
+    """`stop`, asked after every step, first letting the server's other threads run: the small model's steps hold
+    Python's lock most of the time, and without this /decode's p95 nearly doubles while a run trains (BENCHMARKS.md,
+    "A shared CPU stays fair")."""
+    def ask() -> bool:
+        time.sleep(0)
+        return stop()
+    return ask
 
 
 @functools.cache
