@@ -56,7 +56,7 @@ def test_stop_ends_a_run_before_its_next_step(monkeypatch):
     frames = [next(run), next(run)]
     train_tab.RUNS.stop("stopper", 1)
     assert list(run) == [] and "Training" in frames[-1]["status"]
-    assert list(train_tab.train("fashion", 1.0, 0, 60, run_number=1, request=request)) == []   # never starts
+    assert list(train_tab.train("fashion", 1.0, 0, 60, run_number=1, request=request)) == [{"status": gr.skip()}]    # never starts: changes nothing
     assert train_tab.stopped(None) == "**Stopped** before the first step."
     assert torch.get_num_threads() >= 1
 
@@ -89,7 +89,7 @@ def test_explore_shows_the_visitors_vae_in_tabs_1_and_2_and_back_restores_the_sh
     shown = train_tab.explore(mine, 0.5, -0.5, SimpleNamespace(session_hash="abc"))
     own = shown["own"]
     assert own.space.vae is mine["model"] and shown["tabs"].selected == "explorer"
-    assert shown["own_page"] == {"dataset": "mnist", "about": "60 steps", "session": "abc"}
+    assert shown["own_page"] == {"dataset": "mnist", "about": "60 steps"}
     assert "your own VAE" in shown["own_note"]["value"] and shown["shipped_btn"]["visible"]
     assert "by your VAE" in shown["plot"].layout.title.text
     assert len(own.space.test_mu) == 2000

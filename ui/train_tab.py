@@ -97,7 +97,8 @@ def frames(dataset: str, settings: dict):
 
 def host_note() -> str:
     """What this host allows, under Start."""
-    note = f"Trains on {hosting.device_name()}."
+    where = hosting.device_name().split(" (")[0] if hosting.STYLE_DEVICE == "cuda" else f"the CPU ({CPU_THREADS} thread)"
+    note = f"Trains on {where}."
     if hosting.ZERO_GPU:
         note += f" Each run asks ZeroGPU for its time plus {GPU_START_SECONDS} s of GPU time."
     elif hosting.style_seconds():
@@ -180,6 +181,7 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
     and one under way ends before its next step."""
     session = getattr(request, "session_hash", None) or ""
     if RUNS.stopped(session, run_number):
+        yield {"status": gr.skip()}     # nothing changes (a run that yielded nothing would blank every output)
         return
     dataset = canonical_dataset(dataset)
     settings = run_settings(beta, seed, seconds)
@@ -271,7 +273,7 @@ def explore(trained: dict | None, z1: float, z2: float, request: gr.Request = No
     dataset, model = trained["dataset"], trained["model"]
     own = Own(space=space_for(dataset, model, held_out_images(dataset)), about=trained["about"],
               decoder_file=own_decoder_file(model, session, {"dataset": dataset, "about": trained["about"]}))
-    return {**use_own(own, z1, z2, session), "tabs": gr.Tabs(selected="explorer")}
+    return {**use_own(own, z1, z2), "tabs": gr.Tabs(selected="explorer")}
 
 
 # ---------------------------------------------------------------- layout and wiring

@@ -277,11 +277,11 @@ def switch_dataset(dataset: str, z1: float, z2: float, own: Own | None = None) -
             **own_note(dataset, own)}
 
 
-def use_own(own: Own, z1: float, z2: float, session: str) -> dict:
-    """Tabs 1 and 2 switched to the visitor's own VAE; the page gets its decoder (own_file) and what its server
-    fallback needs (own_page: the session, whose gr.State holds the model)."""
+def use_own(own: Own, z1: float, z2: float) -> dict:
+    """Tabs 1 and 2 switched to the visitor's own VAE; the page gets its decoder (own_file) and which dataset's
+    images it now draws (own_page)."""
     return {"own": own, **switch_dataset(own.space.dataset, z1, z2, own), "own_file": own.decoder_file,
-            "own_page": {"dataset": own.space.dataset, "about": own.about, "session": session}}
+            "own_page": {"dataset": own.space.dataset, "about": own.about}}
 
 
 def back_to_shipped(dataset: str, z1: float, z2: float) -> dict:

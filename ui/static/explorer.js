@@ -3,8 +3,9 @@
 // {dataset: url}, classes, radius, grid_n, cell); show(dataset, z1, z2) runs on every slider move, opinion(dataset,
 // z1, z2) when a slider is released (the classifier, in the page too). If a dataset's decoder cannot
 // load, its images come from the server's /decode instead (one request in flight, the latest point wins).
-// useOwn({dataset, url, session, about}) switches that dataset to the visitor's own VAE (trained in the training tab:
-// its decoder at url; the server's fallback answers for their session), useOwn(null) back to the shipped one.
+// useOwn({dataset, url, about}) switches that dataset to the visitor's own VAE (trained in the training tab, its
+// decoder at url), useOwn(null) back to the shipped one. (Its images come from the page only: the server's
+// /decode answers with the shipped model.)
 (function (root) {
   "use strict";
   const state = {
@@ -112,8 +113,6 @@
     return state.own && state.own.dataset === dataset ? `own:${state.own.url}` : dataset;
   }
 
-  function sessionOf(dataset) { return keyOf(dataset) === dataset ? undefined : state.own.session; }
-
   function useOwn(own) {
     state.own = own && own.url ? own : null;
     if (state.own) {
@@ -125,7 +124,7 @@
 
   // /decode through Gradio's HTTP API, the PNG (280×280) drawn back at 28×28.
   async function serverDecode(dataset, z1, z2) {
-    const file = (await root.GenmodelsNN.callServer("decode", [dataset, z1, z2], sessionOf(dataset)))[0];
+    const file = (await root.GenmodelsNN.callServer("decode", [dataset, z1, z2]))[0];
     const ctx = await root.GenmodelsNN.pictureInto(document.createElement("canvas"), file.url, 28, 28);
     const rgba = ctx.getImageData(0, 0, 28, 28).data, grey = new Uint8ClampedArray(784);
     for (let i = 0; i < 784; i++) grey[i] = rgba[4 * i];
@@ -148,6 +147,7 @@
         state.stats.decoderLoadMs[key] = performance.now() - started;
         state.decoders[key] = decoder;
         if (state.current && keyOf(state.current[0]) === key) render(...state.current);
+        return decoder;                       // for whoever awaits the loading (opinion)
       },
       (err) => {
         delete state.decoders[key];
@@ -196,6 +196,9 @@
       const outside = state.outside && performance.now() < state.outside.until ? state.outside.text : null;
       setNote(outside ||
               `Decoded in your browser (${whose}${ms.toFixed(1)} ms for this image), no request to the server.`);
+    } else if (state.failed[key] && key !== dataset) {
+      setNote(`Your VAE's decoder could not load into your browser (${state.failed[key]}): press "Explore it in ` +
+              "tabs 1 and 2\" again, or go back to the shipped model.");
     } else if (state.failed[key]) {
       setNote(`The browser decoder could not load (${state.failed[key]}), so each image comes from the ` +
               "server's /decode and follows the sliders more slowly.");
@@ -230,8 +233,9 @@
       state.stats.opinions = (state.stats.opinions || 0) + 1;
       return { label: classes[order[0]], confidences: order.map((i) => ({ label: classes[i], confidence: p[i] })) };
     } catch (err) {
+      if (keyOf(dataset) !== dataset) return null;      // the visitor's own VAE: nothing to ask the server about
       state.stats.serverOpinions = (state.stats.serverOpinions || 0) + 1;
-      return (await root.GenmodelsNN.callServer("classify", [dataset, ...at], sessionOf(dataset)))[0];
+      return (await root.GenmodelsNN.callServer("classify", [dataset, ...at]))[0];
     }
   }
 

@@ -245,11 +245,10 @@
 
   // A named endpoint through Gradio's HTTP API (the pages' fallback when a model cannot load): POST the inputs, read
   // the outputs from the event stream.
-  async function callServer(name, data, session) {
+  async function callServer(name, data) {
     const base = (root.gradio_config && root.gradio_config.root) || "";
-    const call = await fetch(`${base}/gradio_api/call/${name}`, {    // session: answer with that session's state
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(session ? { data, session_hash: session } : { data }),
+    const call = await fetch(`${base}/gradio_api/call/${name}`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ data }),
     });
     const { event_id: id } = await call.json();
     const stream = await (await fetch(`${base}/gradio_api/call/${name}/${id}`)).text();
