@@ -23,8 +23,8 @@ CSS = """
 .label-above .image-container { padding-top: 2.3em; }
 .fit-box img { width: 100%; height: 100%; object-fit: contain; }
 @media (max-width: 480px) {   /* a phone: tab names wrap onto two lines so all six fit, none behind "•••" */
-  .tab-wrapper button { white-space: normal; max-width: 6.5em; line-height: 1.15; font-size: var(--text-sm);
-                        padding: var(--size-1) var(--size-1-5); }
+  .tab-wrapper button { white-space: normal; max-width: 6.5em; line-height: 1.15; font-size: var(--text-xs);
+                        padding: var(--size-1) var(--size-1); }
 }
 .range-note { font-size: var(--text-sm); color: var(--body-text-color); margin-top: var(--spacing-sm); }
 """

@@ -334,8 +334,9 @@ class Explorer:
 
 def own_banner() -> tuple[gr.Markdown, gr.Button]:
     """Hidden until the visitor sends their own VAE here: whose VAE this is, and the way back."""
-    with gr.Row(equal_height=True):
-        note = gr.Markdown(visible=False)
+    with gr.Row():                  # side by side; on a phone the button goes under the note
+        with gr.Column(scale=4, min_width=300):
+            note = gr.Markdown(visible=False)
         back = gr.Button("Back to the shipped model", visible=False, size="sm", scale=0, min_width=200)
     return note, back
 
