@@ -4,9 +4,9 @@ train_vae yields a Frame at least once a second (frame_seconds): the step, the s
 the last frame (and every step's), the model so far (a VAE, as genmodels.load_model returns it) and the held-out
 images' encodings, so a view can draw the map organising itself. The model is the lessons' first VAE, fully
 connected (two 256-wide layers each side of the 2-D code): on a 2-core CPU it takes ~140 steps of 64 images a
-second, 5× the images of the convolutional one, and its map sorts itself into clusters within a minute. The training step is the library's one
-(genmodels.vae.training_step, as train/vae.py uses). Everything random comes from the seed: the same seed and
-settings give the same run, step for step. Stop by closing the generator (or by `stop()` returning True).
+second, 5× the images of the convolutional one, and its map sorts itself into clusters within a minute. The
+training step is the library's one (genmodels.vae.training_step, as train/vae.py uses). Everything random comes
+from the seed: the same seed and settings give the same run, step for step. Stop by closing the generator (or by `stop()` returning True).
 """
 from __future__ import annotations
 

@@ -56,7 +56,8 @@ def test_stop_ends_a_run_before_its_next_step(monkeypatch):
     frames = [next(run), next(run)]
     train_tab.RUNS.stop("stopper", 1)
     assert list(run) == [] and "Training" in frames[-1]["status"]
-    assert list(train_tab.train("fashion", 1.0, 0, 60, run_number=1, request=request)) == [{"status": gr.skip()}]    # never starts: changes nothing
+    never = list(train_tab.train("fashion", 1.0, 0, 60, run_number=1, request=request))
+    assert never == [{"status": gr.skip()}]                   # never starts, and changes nothing
     assert train_tab.stopped(None) == "**Stopped** before the first step."
     assert torch.get_num_threads() >= 1
 

@@ -25,7 +25,8 @@ def main() -> None:
     p.add_argument("--dataset", choices=sorted(DATASETS), required=True)
     p.add_argument("--data-root", default="data")
     p.add_argument("--split", choices=["test", "train", "test-subset"], default="test")
-    p.add_argument("--per-class", type=int, default=None, help="images of each class (default: 50 test, 1,000 train, 200 test-subset)")
+    p.add_argument("--per-class", type=int, default=None,
+                   help="images of each class (default: 50 test, 1,000 train, 200 test-subset)")
     p.add_argument("--out", default=None, help="output file (default: the one the app reads in examples/)")
     args = p.parse_args()
     train = args.split == "train"
@@ -40,7 +41,8 @@ def main() -> None:
     info = DATASETS[args.dataset]
     source = ("MNIST {} set, Y. LeCun, C. Cortes, C. Burges (CC BY-SA 3.0)" if args.dataset == "mnist"
               else "Fashion-MNIST {} set, Zalando Research (MIT)").format(args.split.split("-")[0])
-    command = f"python -m train.samples --dataset {args.dataset}" + ("" if args.split == "test" else f" --split {args.split}")
+    command = f"python -m train.samples --dataset {args.dataset}"
+    command += "" if args.split == "test" else f" --split {args.split}"
     save_file(tensors, str(out), metadata={"dataset": info.title, "source": source, "command": command})
     print(f"saved {out}: {len(chosen)} images")
 

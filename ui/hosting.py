@@ -113,7 +113,8 @@ def zero_gpu_message(err: Exception, shorter: str) -> str | None:
     if not zero_gpu_error(err):
         return None
     said = str(getattr(err, "message", err)).strip().rstrip(".") + "."
-    return f"The shared GPU could not run this: {said} The app still works: the other tabs run on the CPU, and {shorter}."
+    return (f"The shared GPU could not run this: {said} The app still works: the other tabs run on the CPU, and "
+            f"{shorter}.")
 
 
 def release_memory() -> None:

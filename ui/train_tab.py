@@ -97,7 +97,8 @@ def frames(dataset: str, settings: dict):
 
 def host_note() -> str:
     """What this host allows, under Start."""
-    where = hosting.device_name().split(" (")[0] if hosting.STYLE_DEVICE == "cuda" else f"the CPU ({CPU_THREADS} thread)"
+    where = (hosting.device_name().split(" (")[0] if hosting.STYLE_DEVICE == "cuda" else
+             f"the CPU ({CPU_THREADS} thread)")
     note = f"Trains on {where}."
     if hosting.ZERO_GPU:
         note += f" Each run asks ZeroGPU for its time plus {GPU_START_SECONDS} s of GPU time."
