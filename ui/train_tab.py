@@ -18,6 +18,7 @@ from PIL import Image
 
 from genmodels import live
 from genmodels.browser import decoder_export
+from genmodels.checks import MAX_SEED
 from genmodels.data import DATASETS, canonical_dataset, first_per_class, held_out_images
 from genmodels.imaging import grid_pil
 from genmodels.latent import covering_radius, manifold_image, slider_radius, space_for
@@ -286,7 +287,8 @@ def build(demo: gr.Blocks, explorer: Explorer, tabs: gr.Tabs) -> None:
         with gr.Row():
             dataset = gr.Radio(DATASET_CHOICES, value=FIRST_DATASET, label="Dataset", min_width=200)
             beta = gr.Radio([(f"{b:g}", b) for b in BETAS], value=1.0, label="KL weight β", min_width=260)
-            seed = gr.Number(0, precision=0, minimum=0, label="Seed", min_width=100)
+            seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed (same seed, same run)",
+                             min_width=100)
             seconds = gr.Slider(10, max_seconds(), value=min(DEFAULT_SECONDS, max_seconds()), step=10,
                                 label="Train for (seconds)", min_width=200)
         with gr.Row():

@@ -437,7 +437,9 @@ def build(demo: gr.Blocks) -> Explorer:
     set_a.click(set_endpoint, encoded, [point_a, thumb_a], **QUIET).then(walk, walk_inputs, walk_outputs, **QUIET)
     set_b.click(set_endpoint, encoded, [point_b, thumb_b], **QUIET).then(walk, walk_inputs, walk_outputs, **QUIET)
     steps.release(walk, walk_inputs, walk_outputs, **QUIET)
-    map_tab.select(refresh_map, [dataset, z1, z2, encoded, walk_state, own], plot, **QUIET)
+    # a plot redrawn while its tab was hidden keeps a desktop width (700 px on a phone) until the window resizes
+    map_tab.select(refresh_map, [dataset, z1, z2, encoded, walk_state, own], plot, **QUIET).then(
+        None, js="() => { window.dispatchEvent(new Event('resize')); }")
 
     explorer = Explorer(own=own, z1=z1, z2=z2, point=point, guess=guess,
                         switched={**switched, "own": own, "own_file": own_file, "own_page": own_page})
