@@ -140,7 +140,7 @@ def test_switching_dataset_redraws_everything_and_forgets_old_encodings():
     assert out["manifold"] is get_space("fashion").manifold and set(out["guess"]) == set(get_space("fashion").classes)
     assert len(out["gallery"]) == 10 * vae_tab.GALLERY_PER_CLASS
     assert [t.name for t in out["plot"].data][:10] == list(get_space("fashion").classes)
-    cleared = ["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info"]
+    cleared = ["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info", "seen", "recon"]
     assert all(out[k] is None for k in cleared)
     notes = ["own_note", "own_note_map", "shipped_btn", "shipped_btn_map"]      # no own VAE: hidden
     assert all(out[k]["visible"] is False for k in notes) and len(out) == 6 + len(cleared) + len(notes)

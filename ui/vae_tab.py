@@ -271,7 +271,8 @@ def own_note(dataset: str, own: Own | None) -> dict:
 def switch_dataset(dataset: str, z1: float, z2: float, own: Own | None = None) -> dict:
     """Everything both tabs show, drawn for `dataset`; encodings of another model no longer apply, so they are
     cleared."""
-    cleared = dict.fromkeys(["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info"])
+    cleared = dict.fromkeys(["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info",
+                             "seen", "recon"])
     return {"dataset": dataset, "dataset_map": dataset, **first_view(dataset, z1, z2, own),
             "gallery": gallery_items(dataset), "plot": map_figure(space_of(dataset, own), (z1, z2)), **cleared,
             **own_note(dataset, own)}
@@ -419,8 +420,8 @@ def build(demo: gr.Blocks) -> Explorer:
         None, point, None, js=SHOW).then(gallery_items, dataset, gallery, **QUIET)
     switched = dict(dataset=dataset, dataset_map=dataset_map, manifold=manifold_img, guess=guess, gallery=gallery,
                     plot=plot, encoded=encoded, point_a=point_a, point_b=point_b, walk_state=walk_state,
-                    thumb_a=thumb_a, thumb_b=thumb_b, strip=strip, info=info, own_note=own_note_1,
-                    own_note_map=own_note_2, shipped_btn=shipped_1, shipped_btn_map=shipped_2)
+                    thumb_a=thumb_a, thumb_b=thumb_b, strip=strip, info=info, seen=seen, recon=recon,
+                    own_note=own_note_1, own_note_map=own_note_2, shipped_btn=shipped_1, shipped_btn_map=shipped_2)
     switch = by_component(switch_dataset, switched)
     dataset.input(switch, [*point, own], list(switched.values()), **QUIET).then(None, point, None, js=SHOW)
     dataset_map.input(switch, [dataset_map, z1, z2, own], list(switched.values()), **QUIET).then(
