@@ -95,9 +95,9 @@ def codes_figure(mu: torch.Tensor, labels: torch.Tensor, classes: tuple[str, ...
 
 def _base_figure(space: LatentSpace) -> dict:
     """The map without overlays; the shipped models' built once per dataset."""
-    if space.dataset in _base_figures and space is get_space(space.dataset):
-        return _base_figures[space.dataset]
     shipped = space is get_space(space.dataset)
+    if shipped and space.dataset in _base_figures:
+        return _base_figures[space.dataset]
     title = (f"{len(space.test_mu):,} test images encoded (posterior means)" if shipped else
              f"{len(space.test_mu):,} held-out test images encoded by your VAE")
     figure = codes_figure(space.test_mu, space.test_labels, space.classes, space.radius, title).to_dict()
