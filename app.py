@@ -61,10 +61,13 @@ def launch(**kwargs):
     """Start the server (blocking unless prevent_thread_lock=True); tests and benchmarks use this too."""
     kwargs.setdefault("server_name", os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     kwargs.setdefault("server_port", int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
-    # errors raised before a handler runs (Gradio decoding a corrupt upload) show their message, not a bare "Error"
+    # errors raised before a handler runs (Gradio decoding a corrupt upload) show their message, not a bare "Error";
+    # every message a visitor can see is the app's own sentence (ui.common.log_rejections)
     kwargs.setdefault("show_error", True)
     # a file over the limit is refused before it is stored: Gradio's page says so, its upload route answers 413
     kwargs.setdefault("max_file_size", hosting.max_upload())
+    # sessions whose state the server keeps (each holds a copy of the page's settings; a trained VAE ~3 MB)
+    kwargs.setdefault("state_session_capacity", hosting.sessions())
     return demo.launch(css=CSS, head=vae_tab.head() + page_script(), **kwargs)
 
 

@@ -1,14 +1,16 @@
 """Put this checkout on a Hugging Face Space, or show what would be sent:
 
-    python -m deploy USER/NAME                       # create or update the Space (cpu-basic), upload the app
+    python -m deploy USER/NAME                       # create the Space (cpu-basic), upload the app
+    python -m deploy USER/NAME --force               # update a Space that exists (without --force: what would change)
     python -m deploy USER/NAME --hardware zerogpu    # on ZeroGPU: supported torch, Python, sign-in (hf_oauth)
     python -m deploy USER/NAME --dry-run FOLDER      # write the exact tree that would be uploaded; list it
 
 The Space gets only what the app needs (SPACE_FILES): no tests, benchmarks, training scripts, virtual environment
 or caches. Its README's front matter and requirements are written for the hardware chosen (space_card,
 space_requirements). huggingface_hub uploads the tree (binary files through Xet, as the Hub requires) in place of
-whatever the Space held, so running the command again after a change updates the Space. Log in first with
-`hf auth login` or set HF_TOKEN.
+whatever the Space held; a Space that exists is changed only with --force (without it the command lists what would
+be deleted, replaced and switched, and changes nothing). Hidden files and symbolic links are never sent. Log in
+first with `hf auth login` or set HF_TOKEN.
 """
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from huggingface_hub import HfApi, SpaceCard, SpaceHardware
-from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.utils import filter_repo_objects, validate_repo_id
 from packaging.requirements import Requirement
 
@@ -70,11 +73,21 @@ def readme_pictures(root: Path = ROOT) -> list[str]:
     return [path for path in found if (root / path).is_file()]
 
 
+def plain(path: Path, root: Path) -> bool:
+    """A regular file of the checkout's own: not hidden (no part of its path starts with a dot) and reached through
+    no symbolic link (one could point anywhere on the machine: a key, a home folder)."""
+    rel = path.relative_to(root)
+    if any(part.startswith(".") for part in rel.parts):
+        return False
+    return not any((root / Path(*rel.parts[:i])).is_symlink() for i in range(1, len(rel.parts) + 1))
+
+
 def space_files(root: Path = ROOT) -> list[str]:
-    """The checkout's files the Space needs, as paths relative to root, sorted."""
+    """The checkout's files the Space needs, as paths relative to root, sorted: no hidden files, no links."""
     patterns = SPACE_FILES + readme_pictures(root)
     tops = [root / top for top in sorted({pattern.split("/")[0] for pattern in patterns})]   # never walks .venv/
-    paths = [p for top in tops for p in ([top] if top.is_file() else top.rglob("*")) if p.is_file()]
+    paths = [p for top in tops for p in ([top] if top.is_file() else top.rglob("*"))
+             if p.is_file() and plain(p, root)]
     return sorted(set(filter_repo_objects([p.relative_to(root).as_posix() for p in paths], allow_patterns=patterns,
                                           ignore_patterns=NEVER)))
 
@@ -136,14 +149,55 @@ def commit_message(hardware: str, root: Path = ROOT) -> str:
     return f"Deploy genmodels ({head}) for {hardware}"
 
 
+KEPT = {".gitattributes"}       # the Hub's own file in every Space: never deleted
+
+
+@dataclass
+class Changes:
+    """What deploying would do to a Space that already exists."""
+    deleted: list[str]           # its files that the app does not have
+    replaced: list[str]          # its files that the upload overwrites
+    added: list[str]
+    hardware: tuple[str, str] | None     # (what it runs on, what it would run on) where they differ
+
+    def describe(self, repo_id: str) -> str:
+        lines = [f"The Space {repo_id} already exists. Deploying would:"]
+        for verb, files in (("delete", self.deleted), ("replace", self.replaced), ("add", self.added)):
+            if files:
+                shown = ", ".join(files[:12]) + (f" and {len(files) - 12} more" if len(files) > 12 else "")
+                lines.append(f"  {verb} {len(files)} file{'s' if len(files) != 1 else ''}: {shown}")
+        if self.hardware:
+            lines.append(f"  change its hardware from {self.hardware[0]} to {self.hardware[1]} (billed by the hour "
+                         "where it is not free)")
+        return "\n".join(lines + ["Nothing was changed. Run the command again with --force to go ahead."])
+
+
+def changes(api: HfApi, repo_id: str, files: list[str], hardware: str) -> Changes | None:
+    """What uploading `files` and asking for `hardware` would change on the Space (None: it does not exist)."""
+    try:
+        existing = set(api.list_repo_files(repo_id, repo_type="space")) - KEPT
+    except RepositoryNotFoundError:
+        return None
+    runtime = api.get_space_runtime(repo_id)
+    current = runtime.requested_hardware or runtime.hardware
+    return Changes(deleted=sorted(existing - set(files)), replaced=sorted(existing & set(files)),
+                   added=sorted(set(files) - existing),
+                   hardware=None if hardware in (runtime.hardware, runtime.requested_hardware) else
+                   (current or "none", hardware))
+
+
 def deploy(repo_id: str, hardware: str = "cpu-basic", *, private: bool | None = None, api: HfApi | None = None,
-           root: Path = ROOT) -> str:
+           root: Path = ROOT, force: bool = False) -> str:
     """Create the Space if it does not exist, upload the tree in place of what it held, and switch its hardware
-    to `hardware` if it runs on another; the Space's address."""
+    to `hardware` if it runs on another; the Space's address. A Space that exists is changed only with force=True
+    (ValueError listing what would be deleted, replaced, added and switched otherwise)."""
     repo_id, hardware = space_id(repo_id), hardware_name(hardware)
     api = api or HfApi()
     with tempfile.TemporaryDirectory() as tmp:
-        build_tree(Path(tmp), hardware, root)
+        files = [rel for rel, _ in build_tree(Path(tmp), hardware, root)]
+        found = changes(api, repo_id, files, hardware)
+        if found is not None and not force:
+            raise ValueError(found.describe(repo_id))
         url = api.create_repo(repo_id, repo_type="space", space_sdk="gradio", space_hardware=hardware,
                               private=private, exist_ok=True)
         # delete_patterns: files a former deploy sent that the app no longer has go (.gitattributes stays)
@@ -167,12 +221,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hardware", default="cpu-basic",
                         help="cpu-basic (default), zerogpu, or another Space hardware name (t4-small, ...)")
     parser.add_argument("--private", action="store_true", help="create the Space private")
+    parser.add_argument("--force", action="store_true",
+                        help="change a Space that already exists (without it, the command lists what it would "
+                             "delete, replace and switch, and changes nothing)")
     parser.add_argument("--dry-run", metavar="FOLDER", type=Path,
                         help="write the tree that would be uploaded into FOLDER, list it, and send nothing")
     args = parser.parse_args(argv)
     try:
         if args.dry_run is None:           # deploy checks the name and the hardware itself
-            print(deploy(args.space, args.hardware, private=args.private or None))
+            print(deploy(args.space, args.hardware, private=args.private or None, force=args.force))
             return 0
         space, hardware = space_id(args.space), hardware_name(args.hardware)
         print(f"Would upload to https://huggingface.co/spaces/{space} ({hardware}):")

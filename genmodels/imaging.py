@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-MAX_PIXELS = 120_000_000   # larger pictures are refused before they are decoded (10,000×10,000 is fine)
-WORK_SIZE = 512            # drawings and photos are reduced to this before MNIST-style processing
+MAX_PIXELS = 120_000_000       # a JPEG (decoded at 1/2, 1/4 or 1/8 scale) up to this; larger ones are refused
+MAX_FULL_PIXELS = 40_000_000   # other formats are decoded whole: up to this (40 MP of RGBA is 160 MB)
+WORK_SIZE = 512                # drawings and photos are reduced to this before MNIST-style processing
 
 Picture = str | Path | Image.Image | np.ndarray
-PICTURE_FORMATS = "PNG, JPEG, WebP, GIF or BMP"     # what messages suggest (Pillow reads more)
+PICTURE_FORMATS = "PNG, JPEG, WebP, GIF or BMP"     # what messages suggest
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")     # what Pillow may open (a camera's MPO opens as JPEG)
+REDUCED_DECODE = ("JPEG", "MPO")                    # formats Pillow decodes at reduced size (draft)
+_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}          # EXIF orientation -> the transpose that undoes it
 
 
 def picture_error(err: BaseException, what: str = "Image") -> ValueError:
@@ -29,33 +36,96 @@ def picture_error(err: BaseException, what: str = "Image") -> ValueError:
         return ValueError(f"{what}: there is no file {err.filename!r}.")
     if isinstance(err, IsADirectoryError):
         return ValueError(f"{what}: {err.filename!r} is a folder, not a picture file.")
-    return ValueError(f"{what}: could not read the file, it is damaged or cut short ({err}). Try saving it again as "
+    return ValueError(f"{what}: could not read the file, it is damaged or cut short. Try saving it again as "
                       f"a {PICTURE_FORMATS} image.")
+
+
+def pixel_limit(img: Image.Image) -> int:
+    """The most pixels a picture of this format may have: more for formats decoded at reduced size."""
+    return MAX_PIXELS if img.format in REDUCED_DECODE or img.format is None else MAX_FULL_PIXELS
+
+
+def check_size(img: Image.Image, what: str = "Image") -> Image.Image:
+    """ValueError for a picture over its pixel limit, from its header alone (nothing is decoded)."""
+    limit = pixel_limit(img)
+    if img.width * img.height > limit:
+        hint = "" if limit == MAX_PIXELS else f" (a JPEG may have up to {MAX_PIXELS // 1_000_000})"
+        raise ValueError(f"{what}: the image is too large ({img.width}×{img.height}); use one under "
+                         f"{limit // 1_000_000} megapixels{hint}.")
+    return img
+
+
+def open_header(source: str | Path | BinaryIO, what: str = "Image") -> Image.Image:
+    """A picture file opened lazily (its header read, no pixel decoded), in one of FORMATS and within its pixel
+    limit; ValueError with the message a user reads otherwise."""
+    try:
+        img = Image.open(source, formats=FORMATS)
+    except (Image.DecompressionBombError, OSError, ValueError, SyntaxError) as err:
+        raise picture_error(err, what) from None
+    return check_size(img, what)
+
+
+def check_upload(source: str | Path | BinaryIO, what: str = "Image") -> None:
+    """Check an uploaded file before anything decodes it: format and size from the header, then the data: a JPEG
+    decoded at reduced size, other formats' chunks verified without decoding their pixels. ValueError otherwise."""
+    with open_header(source, what) as img:
+        try:
+            if img.format in REDUCED_DECODE:
+                img.draft(img.mode, (512, 512))
+                img.load()
+            else:
+                img.verify()
+        except (Image.DecompressionBombError, OSError, ValueError, SyntaxError) as err:
+            raise picture_error(err, what) from None
 
 
 def open_picture(source: Picture, max_side: int = 2048, mode: str = "RGB", what: str = "Image") -> Image.Image:
     """Any picture (a path, a PIL image, an array) as a `mode` ('RGB' or 'L') image no larger than max_side: EXIF
-    rotation applied, transparency on white, 16-bit/CMYK/palette converted; a large JPEG is decoded at reduced
-    size. ValueError with the message a user reads for a file that is huge, no picture or damaged."""
+    rotation applied, transparency on white, 16-bit/CMYK/palette converted. Refused by its header when over its
+    pixel limit; shrunk before any conversion (a large JPEG decoded at reduced size). ValueError with the message
+    a user reads for a file that is huge, no picture or damaged."""
     if isinstance(source, np.ndarray):
         img = array_to_image(source)
     elif isinstance(source, Image.Image):
-        img = source
+        img = check_size(source, what)
     else:
-        try:
-            img = Image.open(source)
-        except (Image.DecompressionBombError, OSError) as err:
-            raise picture_error(err, what) from None
-    if img.width * img.height > MAX_PIXELS:
-        raise ValueError(f"{what}: the image is too large ({img.width}×{img.height}); use one under "
-                         f"{MAX_PIXELS // 1_000_000} megapixels.")
+        img = open_header(source, what)
     try:
+        orientation = img.getexif().get(0x0112, 1)
         img.draft(mode, (max_side, max_side))        # JPEG: decode at 1/2, 1/4 or 1/8 scale when possible
+        img = shrunk(img, max_side)
+        if orientation in _TRANSPOSE:
+            img = img.transpose(_TRANSPOSE[orientation])
         img = flatten_on_white(img).convert(mode)
-        img.thumbnail((max_side, max_side), Image.LANCZOS)
     except (OSError, ValueError, SyntaxError) as err:   # a header Pillow reads, then damaged pixel data
         raise picture_error(err, what) from None
     return img
+
+
+def shrunk(img: Image.Image, max_side: int) -> Image.Image:
+    """The image decoded and no larger than max_side, before any other conversion: 16/32-bit as float32 ('F'),
+    a palette expanded (so it shrinks smoothly)."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        img = img.convert("F")
+    elif img.mode == "P":
+        img = img.convert("RGBA")
+    elif img.mode not in ("1", "L", "LA", "RGB", "RGBA", "F", "CMYK", "YCbCr"):
+        img = img.convert("RGBA")
+    if max(img.size) > max_side:          # a new image (a caller's own picture is left as it is)
+        img = img.resize(fitted(img.size, max_side), Image.LANCZOS, reducing_gap=2.0)
+    return img
+
+
+def fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """The size within side×side with the aspect ratio kept, as Pillow's thumbnail() rounds it."""
+    w, h = size
+    aspect = w / h
+
+    def nearest(n: float, err) -> int:
+        return max(min(math.floor(n), math.ceil(n), key=err), 1)
+    if w >= h:
+        return side, nearest(side / aspect, lambda n: 0 if n == 0 else abs(aspect - side / n))
+    return nearest(side * aspect, lambda n: abs(aspect - n / side)), side
 
 
 BORDER_STD = 12.0          # grey levels: an edge row or column this uniform (std across it) is a border
@@ -173,11 +243,10 @@ def array_to_image(arr: np.ndarray) -> Image.Image:
 
 
 def flatten_on_white(img: Image.Image) -> Image.Image:
-    """EXIF rotation applied, 16-bit/32-bit stretched to 8 bits, palette expanded, transparent pixels made white
+    """16-bit/32-bit stretched to 8 bits, palette expanded, transparent pixels made white
     (a sketch canvas is transparent, strokes opaque): an image that converts cleanly to 'L' or 'RGB'."""
-    img = ImageOps.exif_transpose(img)
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
+        arr = np.asarray(img.convert("F"), dtype=np.float32)
         img = Image.fromarray((255 * (arr - arr.min()) / max(1e-9, arr.max() - arr.min())).astype(np.uint8))
     if img.mode == "P":
         img = img.convert("RGBA")

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import copy
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import torch
+from torch import nn
 
 from . import checks
 from .data import canonical_dataset, held_out_images, training_images
@@ -34,7 +34,6 @@ BATCH_SIZE = 64
 DEFAULT_LR = 1e-3
 NEIGHBOURS = 5            # the frames' k-NN: a 5-nearest-neighbour vote of each held-out code among the others
 WARMUP_STEPS = 200   # the KL weight rises from 0 to β over the first steps, as in train/vae.py (no early collapse)
-_SEEDING = threading.Lock()      # the model's initial weights come from torch's global generator, seeded here
 
 
 @dataclass
@@ -65,10 +64,27 @@ def check_settings(beta: float, lr: float, seed: int, max_seconds: float | None)
 
 
 def new_model(seed: int, config: VAEConfig = LIVE_CONFIG) -> VAE:
-    """An untrained VAE whose initial weights depend on the seed only."""
-    with _SEEDING, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return VAE(copy.deepcopy(config))
+    """An untrained VAE whose initial weights depend on the seed only: PyTorch's default initialisation, drawn from
+    a generator of its own (torch's global one is shared by every thread of a server)."""
+    with torch.device("meta"):
+        model = VAE(copy.deepcopy(config))
+    model = model.to_empty(device="cpu")
+    gen = torch.Generator().manual_seed(seed)
+    for module in model.modules():
+        if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            init_default(module, gen)
+        elif any(True for _ in module.parameters(recurse=False)) or any(True for _ in module.buffers(recurse=False)):
+            module.reset_parameters()        # no random draws: normalisation layers' ones and zeros
+    return model
+
+
+def init_default(module: nn.Module, gen: torch.Generator) -> None:
+    """nn.Linear's and nn.Conv*'s own reset_parameters, drawing from `gen`."""
+    nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=gen)
+    if module.bias is not None:
+        fan_in, _ = nn.init._calculate_fan_in_and_fan_out(module.weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        nn.init.uniform_(module.bias, -bound, bound, generator=gen)
 
 
 def leave_one_out_knn(z: torch.Tensor, labels: torch.Tensor, k: int = NEIGHBOURS) -> float:

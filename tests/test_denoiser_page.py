@@ -156,4 +156,7 @@ def test_every_page_file_is_what_its_command_makes(tmp_path):
     for shipped in page_files():
         with safe_open(str(shipped), "pt") as a, safe_open(str(tmp_path / shipped.name), "pt") as b:
             assert a.metadata() == b.metadata() and sorted(a.keys()) == sorted(b.keys()), shipped.name
-            assert all(torch.equal(a.get_tensor(k), b.get_tensor(k)) for k in a.keys()), shipped.name
+            # equal to the last bit or two: batch-norm folding rounds by the CPU's vector width (an AVX-512 machine
+            # and an AVX2 one differ by 1 ulp in the classifier's folded weights; measured 7e-7 at most)
+            assert all(torch.allclose(a.get_tensor(k).float(), b.get_tensor(k).float(), rtol=1e-6, atol=1e-6)
+                       for k in a.keys()), shipped.name

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from conftest import ROOT, start_app
 from huggingface_hub import SpaceCard
-from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 from packaging.requirements import Requirement
 
 import deploy
@@ -121,10 +121,19 @@ def test_the_app_starts_from_the_tree_alone_and_every_tab_shows_its_first_view(t
 
 
 class FakeHub:
-    """Stands in for HfApi: records the calls deploy makes and what the folder held when it was uploaded."""
+    """Stands in for HfApi: records the calls deploy makes and what the folder held when it was uploaded. A Space
+    that exists (hardware given) holds `files`."""
 
-    def __init__(self, hardware: str | None):
+    def __init__(self, hardware: str | None, files: list[str] | None = None):
         self.calls, self.sent, self.hardware = [], set(), hardware
+        self.files = [".gitattributes", "app.py", "README.md"] if files is None else files
+
+    def list_repo_files(self, repo_id, repo_type=None):
+        if self.hardware is None:
+            import httpx2
+            response = httpx2.Response(404, request=httpx2.Request("GET", "https://huggingface.co/api/spaces/x"))
+            raise RepositoryNotFoundError("404", response=response)
+        return self.files
 
     def create_repo(self, repo_id, **kwargs):
         self.calls.append(("create_repo", repo_id, kwargs))
@@ -144,13 +153,44 @@ class FakeHub:
 @pytest.mark.parametrize("running,switched", [(None, True), ("cpu-basic", True), ("zero-a10g", False)])
 def test_deploy_creates_the_space_uploads_the_tree_in_place_and_sets_its_hardware(trees, running, switched):
     hub = FakeHub(running)
-    assert deploy.deploy("learner/genmodels", "zerogpu", api=hub) == "https://huggingface.co/spaces/learner/genmodels"
+    force = running is not None                              # a Space that exists changes only with --force
+    assert deploy.deploy("learner/genmodels", "zerogpu", api=hub, force=force) == \
+        "https://huggingface.co/spaces/learner/genmodels"
     (_, repo, create), (_, _, upload), *rest = hub.calls
     assert repo == "learner/genmodels" and create["repo_type"] == "space" and create["space_sdk"] == "gradio"
     assert create["space_hardware"] == "zero-a10g" and create["exist_ok"] is True
     assert upload["repo_type"] == "space" and upload["delete_patterns"] == "*"      # what a former deploy left goes
     assert hub.sent == files_in(trees["zerogpu"])            # exactly the dry run's tree
     assert rest == ([("request_space_hardware", repo, {"hardware": "zero-a10g"})] if switched else [])
+
+
+def test_deploy_onto_a_space_that_exists_lists_what_it_would_destroy_and_needs_force(capsys, monkeypatch):
+    hub = FakeHub("cpu-basic", [".gitattributes", "app.py", "notes/keep.md", "data.bin"])
+    monkeypatch.setattr(deploy, "HfApi", lambda: hub)
+    assert deploy.main(["learner/genmodels", "--hardware", "zerogpu"]) == 2
+    err = capsys.readouterr().err
+    assert "The Space learner/genmodels already exists" in err and "Run the command again with --force" in err
+    assert "delete 2 files: data.bin, notes/keep.md" in err and "replace 1 file: app.py" in err
+    assert "change its hardware from cpu-basic to zero-a10g" in err and ".gitattributes" not in err
+    assert hub.calls == []                                   # nothing created, uploaded or switched
+    assert deploy.main(["learner/genmodels", "--hardware", "zerogpu", "--force"]) == 0
+    assert [c[0] for c in hub.calls] == ["create_repo", "upload_folder", "request_space_hardware"]
+
+
+def test_hidden_files_and_symbolic_links_are_never_sent(tmp_path):
+    import shutil
+
+    root = tmp_path / "checkout"
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "docs", "tests",
+                                                               "bench", "train", "*.safetensors"))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a key")
+    (root / "ui" / "static" / ".env").write_text("TOKEN=x")
+    (root / "ui" / "static" / "linked.js").symlink_to(secret)
+    (root / "examples" / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    sent = deploy.space_files(root)
+    assert "ui/static/runtime.js" in sent and "app.py" in sent
+    assert not [f for f in sent if ".env" in f or "linked" in f or f.startswith("examples/elsewhere")]
 
 
 @pytest.mark.parametrize("argv,message", [

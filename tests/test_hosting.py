@@ -33,7 +33,7 @@ def test_under_zero_gpu_the_small_models_stay_on_the_cpu_and_style_transfer_goes
 @pytest.mark.parametrize("on_space,gpu,env,seconds", [
     (False, False, None, None),              # a laptop: no limit
     (True, False, None, 120),                # a CPU Space: the shared default
-    (True, True, None, None),                # a GPU Space: runs take seconds
+    (True, True, None, 60),                  # a dedicated GPU Space: runs take seconds, and still have a limit
     (False, False, "45", 45),                # anywhere, the environment decides
     (True, False, "none", None),
     (True, False, "0", None),

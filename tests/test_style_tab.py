@@ -188,31 +188,78 @@ def test_the_gpu_time_asked_of_zero_gpu_grows_with_size_and_steps_within_its_bou
     assert settings["max_seconds"] == style_tab.gpu_seconds(None, None, settings) - style_tab.GPU_MARGIN_SECONDS
 
 
-def test_a_full_style_line_refuses_one_more_run_with_a_busy_message(app_client, tmp_path, monkeypatch):
-    import app
+def test_the_lines_limits_hold_where_a_run_joins_for_scripts_too(app_client, tmp_path, monkeypatch):
+    """One running and one waiting (GENMODELS_STYLE_QUEUE=1): a third session is refused at /stylize itself, not
+    only at /admit, and a session with a run in the line cannot add another."""
+    from gradio_client import Client
+
     from ui import runs
 
-    client, _ = app_client
+    client, port = app_client
     monkeypatch.setenv("GENMODELS_STYLE_QUEUE", "1")
     photo((64, 64)).save(tmp_path / "c.png")
     stripes((64, 64)).save(tmp_path / "s.png")
     args = (handle_file(str(tmp_path / "c.png")), handle_file(str(tmp_path / "s.png")), 1.0, 1.0, 10.0, 64, 1000,
             "lbfgs", "content", False)
-    running = client.submit(*args, api_name="/stylize")
+    first, second, third = (Client(f"http://127.0.0.1:{port}/", verbose=False) for _ in range(3))
+    running = first.submit(*args, api_name="/stylize")
     while not running.outputs():
         time.sleep(0.05)
-    waiting = client.submit(*args, api_name="/stylize")
+    waiting = second.submit(*args, api_name="/stylize")
     try:
         deadline = time.time() + 10
-        while runs.waiting_runs(app.demo) < 1 and time.time() < deadline:
+        while not (waiting.outputs() and runs.waiting_runs() == 1) and time.time() < deadline:
             time.sleep(0.05)
-        assert runs.waiting_runs(app.demo) == 1
+        assert runs.waiting_runs() == 1 and len(runs.LONG_RUNS) == 2
+        assert waiting.outputs()[-1][2].startswith("**Waiting**: 1 long run ahead of yours")
         with pytest.raises(Exception, match="Busy: 1 long run is already waiting"):
             client.predict(api_name="/admit")           # what the page asks before a run joins the line
+        with pytest.raises(Exception, match="Busy: 1 long run is already waiting"):
+            third.predict(*args, api_name="/stylize")     # a script that skips /admit: refused where it joins
+        with pytest.raises(Exception, match="Busy: a run of yours is already in the line"):
+            first.predict(*args, api_name="/stylize")
     finally:
         waiting.cancel()
         running.cancel()
         wait_until_idle()          # the run's last step ends before the test does (torch's threads, at exit)
+    deadline = time.time() + 10
+    while len(runs.LONG_RUNS) and time.time() < deadline:      # a cancelled run leaves the line
+        time.sleep(0.05)
+    assert len(runs.LONG_RUNS) == 0
+
+
+def test_runs_that_join_at_once_are_counted_under_one_lock(monkeypatch):
+    """30 Starts landing together: exactly one runs and style_queue() wait, the rest are told "Busy"."""
+    import threading
+
+    from ui import hosting, runs
+
+    monkeypatch.setattr(hosting, "ZERO_GPU", False)
+    monkeypatch.delenv("GENMODELS_STYLE_QUEUE", raising=False)
+    line, joined, refused, go = runs.Line(), [], [], threading.Barrier(30)
+
+    def start(i: int) -> None:
+        go.wait()
+        try:
+            joined.append(line.join(f"visitor-{i}"))
+        except ValueError as err:
+            refused.append(str(err))
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(joined) == 1 + hosting.STYLE_QUEUE and len(refused) == 30 - len(joined)
+    assert all(r.startswith("Busy: 3 long runs are already waiting") for r in refused)
+    assert [line.turn(t, 0) for t in joined] == [0, 1, 2, 3]
+    line.leave(joined[0])
+    assert line.turn(joined[1], 0) == 0 and line.waiting() == 2
+    stopped = runs.Line()
+    first = stopped.join("me", stop=lambda: True)          # Stop pressed, its generator not closed yet
+    assert stopped.join("me") is not first and len(stopped) == 1   # the next Start takes its place
+    monkeypatch.setattr(hosting, "ZERO_GPU", True)          # ZeroGPU: each call its own GPU slice, none waits
+    many = [line.join(f"gpu-{i}") for i in range(20)]
+    assert all(line.turn(t, 0) == 0 for t in many)
 
 
 def wait_until_idle(most: float = 15.0) -> None:

@@ -1,6 +1,7 @@
 """The training tab (ui/train_tab.py): a run streamed through the launched app, Stop, bad settings, one line with
 style runs, and the hand-over of the visitor's VAE to tabs 1 and 2 (their session only)."""
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
@@ -87,8 +88,14 @@ def test_the_library_checks_reach_the_visitor_as_one_message():
 def test_explore_shows_the_visitors_vae_in_tabs_1_and_2_and_back_restores_the_shipped_one(tmp_path, monkeypatch):
     monkeypatch.setattr(train_tab, "OWN_DIR", tmp_path)
     mine = trained()
-    shown = train_tab.explore(mine, 0.5, -0.5, SimpleNamespace(session_hash="abc"))
+    shown = train_tab.explore(mine, 0.5, -0.5)
     own = shown["own"]
+    # the page's file: a random name (nothing a visitor could guess), kept by the session and rewritten in place
+    name = Path(own.decoder_file).name
+    assert Path(own.decoder_file).parent == tmp_path and len(name) == 32 + len(".safetensors")
+    assert train_tab.explore(mine, 0.5, -0.5, own)["own"].decoder_file == own.decoder_file
+    assert train_tab.explore(mine, 0.5, -0.5)["own"].decoder_file != own.decoder_file
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".safetensors"] * 2        # no part left behind
     assert own.space.vae is mine["model"] and shown["tabs"].selected == "explorer"
     assert shown["own_page"] == {"dataset": "mnist", "about": "60 steps"}
     assert "your own VAE" in shown["own_note"]["value"] and shown["shipped_btn"]["visible"]
@@ -114,6 +121,20 @@ def test_explore_shows_the_visitors_vae_in_tabs_1_and_2_and_back_restores_the_sh
     assert torch.allclose(torch.sigmoid(h).reshape(1, 1, 28, 28), mine["model"].decode(z), atol=1e-6)
     back = vae_tab.back_to_shipped("mnist", 0.5, -0.5)
     assert back["own"] is None and back["own_page"] is None and not back["own_note"]["visible"]
+
+
+def test_own_decoder_files_are_swept_on_a_timer(tmp_path, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setattr(train_tab, "OWN_DIR", tmp_path)
+    old, new = tmp_path / "old.safetensors", tmp_path / "new.safetensors"
+    old.write_bytes(b"x")
+    new.write_bytes(b"x")
+    os.utime(old, (time.time() - 2 * train_tab.OWN_KEEP_SECONDS,) * 2)
+    assert train_tab.sweep_own_files() == 1 and [p.name for p in tmp_path.iterdir()] == ["new.safetensors"]
+    thread = train_tab.start_sweeping()
+    assert thread.is_alive() and thread.daemon and train_tab.start_sweeping() is thread     # one per server
 
 
 def test_the_hand_over_through_the_app_is_for_that_session_only(app_client):

@@ -16,7 +16,7 @@ from genmodels.imaging import Picture, mnistify, open_picture, to_pil
 
 from genmodels.browser import page_path
 
-from .common import (DATASET_CHOICES, FIRST_DATASET, QUIET, STATIC, by_component, digit_sketchpad,
+from .common import (DATASET_CHOICES, FIRST_DATASET, QUIET, STATIC, UPLOADS, by_component, digit_sketchpad,
                      random_seed, served, shows_errors, uploaded_image)
 
 KIND_CHOICES = [(title, kind) for kind, title in noise.KIND_TITLES.items()]
@@ -269,9 +269,9 @@ def build(demo: gr.Blocks) -> None:
     source = [dataset, index, image]
     denoise_outputs = {**denoised, "scores": scores, "summary": summary}
     api_denoise.click(by_component(denoise, denoise_outputs), [*source, kind, level, seed, model_dataset],
-                      list(denoise_outputs.values()), api_name="denoise", concurrency_limit=None)
+                      list(denoise_outputs.values()), api_name="denoise", **UPLOADS)
     api_superres.click(by_component(superres, upscaled), [*source, factor, model_dataset], list(upscaled.values()),
-                       api_name="superres", concurrency_limit=None)
+                       api_name="superres", **UPLOADS)
     settings = [dataset, index, picture, kind, level, seed, model_dataset, factor, image]
     gr.on([index.change, picture.change, kind.change, level.change, seed.change,
            model_dataset.change, factor.change, dataset.change], None, settings, None, js=SHOW)
@@ -283,8 +283,8 @@ def build(demo: gr.Blocks) -> None:
     random_btn.click(random_index, dataset, index, **QUIET)
     gallery.select(pick, dataset, [index, image], **QUIET)
     new_noise.click(random_seed, None, seed, **QUIET)
-    image.change(as_model_input, image, picture, **QUIET).failure(None, None, image, js="() => null")
+    image.change(as_model_input, image, picture, **QUIET, **UPLOADS).failure(None, None, image, js="() => null")
     # a file that is not a picture: its message once, and the box emptied, so the test images come back and later
     # actions do not bring the message back
-    image.upload(shrink_upload, image, image, **QUIET).failure(None, None, image, js="() => null")
+    image.upload(shrink_upload, image, image, **QUIET, **UPLOADS).failure(None, None, image, js="() => null")
     draw_btn.click(use_drawing, sketch, image, **QUIET)

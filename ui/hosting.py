@@ -5,8 +5,8 @@ Face's shared GPUs, lent to one call at a time through the `spaces` package).
   the CPU otherwise, and on the CPU under ZeroGPU too: each ZeroGPU call waits for a GPU and spends the visitor's
   quota, far more than the milliseconds these models take on a CPU, at every slider move.
 - Style transfer runs on the GPU wherever there is one, under ZeroGPU inside `gpu(...)`.
-- On a shared CPU Space each style run has a time limit and the style queue a length limit (fair_* below); the
-  environment variables GENMODELS_STYLE_SECONDS and GENMODELS_STYLE_QUEUE change them anywhere.
+- On a shared Space each long run has a time limit and their line a length limit; the environment variables below
+  (GENMODELS_*) change every limit anywhere (README, "Deploying").
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ GPU = torch.cuda.is_available()                         # under ZeroGPU: True (s
 MODEL_DEVICE = "cuda" if GPU and not ZERO_GPU else "cpu"
 STYLE_DEVICE = "cuda" if GPU else "cpu"
 STYLE_SECONDS_ON_SHARED_CPU = 120    # a style run's time limit on a CPU Space: others wait at most this per run
+STYLE_SECONDS_ON_GPU_SPACE = 60      # ... and on a dedicated GPU Space (a 1024 px, 1000-step run takes ~20 s there)
 STYLE_QUEUE = 3                      # style runs that may wait behind the one running; more are told to come back
 ZERO_GPU_SECONDS = (10, 90)          # the GPU time a style run asks ZeroGPU for, at least and at most: a request
                                      # over what a visitor has left of the daily quota is refused outright
@@ -40,6 +41,9 @@ ZERO_GPU_QUEUE = 1000                # events that may wait in Gradio's queue on
 MAX_UPLOAD_MB = 25                   # a larger upload is refused before it is stored (a 24 MP JPEG is ~10 MB)
 UPLOAD_KEEP_SECONDS = 3600           # uploads (and the app's other cached files) older than this are deleted...
 UPLOAD_SWEEP_SECONDS = 600           # ...by a sweep this often
+UPLOAD_CONCURRENCY = 2               # events that decode visitors' pictures at once (the rest wait their turn)
+STATE_SECONDS = 3600                 # a session's own state (a trained VAE, ~3 MB) is freed this long after it was set
+SESSIONS = 1000                      # sessions whose state the server keeps (the oldest are forgotten first)
 
 
 def setting(name: str, default: float | None) -> float | None:
@@ -59,9 +63,35 @@ def setting(name: str, default: float | None) -> float | None:
 
 
 def style_seconds() -> float | None:
-    """The longest a style run may take (None: no limit). On by default on a CPU Space only: a laptop has one
-    visitor, and a GPU run takes seconds."""
-    return setting("GENMODELS_STYLE_SECONDS", STYLE_SECONDS_ON_SHARED_CPU if ON_SPACE and not GPU else None)
+    """The longest a long run (style transfer, VAE training) may take (None: no limit). On by default on a shared
+    Space, CPU or dedicated GPU: a laptop has one visitor; under ZeroGPU the GPU time a run asks for is its limit."""
+    default = None
+    if ON_SPACE and not ZERO_GPU:
+        default = STYLE_SECONDS_ON_GPU_SPACE if GPU else STYLE_SECONDS_ON_SHARED_CPU
+    return setting("GENMODELS_STYLE_SECONDS", default)
+
+
+def line_running() -> int | None:
+    """How many long runs may run at once (None: as many as come). One on a CPU or a dedicated GPU; under ZeroGPU
+    each call is lent its own GPU slice, and the visitor's quota and ZeroGPU's own queue are the limits."""
+    return None if ZERO_GPU else 1
+
+
+def upload_concurrency() -> int | None:
+    """How many events may decode visitors' pictures at once (GENMODELS_UPLOAD_CONCURRENCY; 'none': no limit)."""
+    value = setting("GENMODELS_UPLOAD_CONCURRENCY", UPLOAD_CONCURRENCY)
+    return None if value is None else int(value)
+
+
+def state_seconds() -> float | None:
+    """How long a session's own state lives after it was last set (GENMODELS_STATE_SECONDS; 'none': forever)."""
+    return setting("GENMODELS_STATE_SECONDS", STATE_SECONDS)
+
+
+def sessions() -> int:
+    """How many sessions' state the server keeps at most (GENMODELS_SESSIONS), the oldest forgotten first."""
+    value = setting("GENMODELS_SESSIONS", SESSIONS)
+    return 10_000 if value is None else int(value)
 
 
 def style_queue() -> int | None:

@@ -14,8 +14,8 @@ from genmodels import checks, style
 from genmodels.imaging import open_picture
 
 from . import hosting
-from .common import MODEBAR_REMOVE, QUIET, shows_errors, uploaded_image
-from .runs import LINE, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check
+from .common import MODEBAR_REMOVE, QUIET, UPLOADS, shows_errors, uploaded_image
+from .runs import LONG_RUNS, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check, waiting_line
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
 CONTENT_EXAMPLES = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg", "rocket.jpg"]
@@ -25,7 +25,7 @@ DEFAULT_SIZE = 512 if hosting.GPU else 256
 PREVIEW_SECONDS = 0.5       # previews cost nothing measurable; more of them also means a quicker Stop
 SETTLE_MS = 1500            # after Stop: time for a frame already sent to arrive (previews come every 0.5 s)
 BOX = 420                   # px: the result's and before/after's boxes
-STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: its place shows on the result)"
+STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: this line shows its place)"
 BUSY = "**Busy.** Other visitors' runs are already waiting for this shared server: try again in a minute or two."
 NO_PICTURES = "Choose a photo and a painting first (upload them or click an example)."
 RUNS = RunTokens()          # which of each visitor's runs Stop has stopped (ui/runs.py)
@@ -129,12 +129,24 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
     session = getattr(request, "session_hash", None) or ""
     if RUNS.stopped(session, run_number):
         return
-    photo, art = check_pictures(content, painting)
+    if content is None or painting is None:
+        raise gr.Error(NO_PICTURES)
     settings = run_settings(strength, content_weight, smoothness, size, steps, optimizer, init, preserve_colors,
                             keep_borders)
-    if not hosting.ZERO_GPU:
-        settings["should_stop"] = RUNS.should_stop(session, run_number)
+    stop = RUNS.should_stop(session, run_number)
     try:
+        ticket = LONG_RUNS.join(session, stop)      # the line's limits, whoever calls (ui/runs.py)
+    except ValueError as err:
+        yield gr.skip(), gr.skip(), f"**{err}**", gr.skip(), gr.skip()
+        raise gr.Error(str(err), title="Busy", visible=False) from None      # the status says it
+    try:
+        for ahead in LONG_RUNS.queued(ticket):
+            yield gr.skip(), gr.skip(), waiting_line(ahead), gr.skip(), gr.skip()
+        if stop():
+            return
+        photo, art = check_pictures(content, painting)     # decoded only at its turn
+        if not hosting.ZERO_GPU:
+            settings["should_stop"] = stop
         with RUNS.counted():
             yield from _streamed(photo, art, settings)
     except gr.Error as err:
@@ -144,6 +156,7 @@ def run(content: str | None, painting: str | None, strength: float, content_weig
         yield gr.skip(), gr.skip(), f"**GPU unavailable.** {message}", gr.skip(), gr.skip()
         raise gr.Error(message, title=err.title, visible=False) from None   # the status says it
     finally:                # also when Stop closes the run: a shared server's memory goes back where it was
+        LONG_RUNS.leave(ticket)
         hosting.release_memory()
 
 
@@ -190,8 +203,7 @@ def host_note() -> str:
                  f"{DEFAULT_SIZE} px, 300 steps), and ends with its best image a few seconds before that.")
     if hosting.style_seconds():
         note += (f" This server is shared, so a run stops after {hosting.style_seconds():.0f} s and shows where it "
-                 "got to; if others are running, yours waits its turn (its place in the line shows on the "
-                 "result).")
+                 "got to; if others are running, yours waits its turn (the status shows its place in the line).")
     return note
 
 
@@ -294,14 +306,14 @@ def build(demo: gr.Blocks) -> None:
     # that one component), and a refused input is one message, not an Error badge on each of the four outputs
     # Start: the page numbers the run (NEXT_RUN_JS) and Stop names the number the page is at (THIS_RUN_JS), so a
     # Stop that reaches the server before its run, however the requests race, still stops it (ui/runs.py)
-    queued = start.click(admit(demo), [content, painting, run_number], this_run, js=NEXT_RUN_JS,
-                         concurrency_limit=None, show_progress="hidden", api_name="start",
+    queued = start.click(admit(demo), [content, painting, run_number], this_run, js=NEXT_RUN_JS, **UPLOADS,
+                         show_progress="hidden", api_name="start",
                          api_visibility="undocumented")
     ask_line.click(line_check(demo), None, None, concurrency_limit=None, api_name="admit",
                    api_visibility="undocumented")
     queued.failure(refused_status, [content, painting], status, queue=False, **QUIET)
     job = queued.success(run, [*inputs, this_run], [live, curves, status, compare, last], api_name="stylize",
-                         concurrency_limit=1, concurrency_id=LINE, show_progress="full",
+                         concurrency_limit=None, show_progress="full",
                          show_progress_on=[live])
     start.click(None, None, status, js=f"() => {STARTING!r}")
     # the status is written again once a frame already on its way has landed (it would say "Running" again)
@@ -313,4 +325,4 @@ def build(demo: gr.Blocks) -> None:
         demo.load(signed_in, None, who, **QUIET)
     for picture in (content, painting):
         # a file that is not a picture: its message at once, and the box emptied (not a broken-image icon)
-        picture.upload(vet_upload, picture, None, **QUIET).failure(None, None, picture, js="() => null")
+        picture.upload(vet_upload, picture, None, **QUIET, **UPLOADS).failure(None, None, picture, js="() => null")

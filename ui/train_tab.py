@@ -6,10 +6,13 @@ from __future__ import annotations
 import functools
 import math
 import os
+import secrets
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import gradio as gr
 import plotly.graph_objects as go
@@ -26,7 +29,7 @@ from genmodels.weights import save_weights
 
 from . import hosting
 from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, MODEBAR_REMOVE, QUIET, by_component, shows_errors
-from .runs import LINE, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check
+from .runs import LONG_RUNS, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check, waiting_line
 from .vae_tab import Explorer, Own, codes_figure, use_own
 
 RUNS = RunTokens()               # which of each visitor's training runs Stop has stopped (ui/runs.py)
@@ -45,8 +48,9 @@ SETTLE_MS = 1000                 # after Stop: time for a frame already on its w
 OWN_DIR = Path(tempfile.gettempdir()) / "genmodels-own"     # each session's own decoder, for the page
 # a torchvision root: where the whole training set is there, runs train on it (else on the shipped subset)
 DATA_ROOT = os.environ.get("GENMODELS_DATA_ROOT", "data")
-OWN_KEEP_SECONDS = 3600
-STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: its place shows on the map)"
+OWN_KEEP_SECONDS = 3600          # an own decoder file is deleted this long after it was written...
+OWN_SWEEP_SECONDS = 600          # ...by a sweep this often
+STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: this line shows its place)"
 BUSY = ("**Busy.** Other visitors' long runs (style transfer or training) are already waiting for this shared "
         "server: try again in a minute or two.")
 
@@ -105,7 +109,7 @@ def host_note() -> str:
         note += f" Each run asks ZeroGPU for its time plus {GPU_START_SECONDS} s of GPU time."
     elif hosting.style_seconds():
         note += (f" This server is shared, so a run stops after {max_seconds()} s, and training and style transfer "
-                 "take turns: if others are running, yours waits (its place shows on the map).")
+                 "take turns: if others are running, yours waits (the status shows its place in the line).")
     return note
 
 
@@ -188,12 +192,19 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
     dataset = canonical_dataset(dataset)
     settings = run_settings(beta, seed, seconds)
     stop = RUNS.should_stop(session, run_number)
-    if not hosting.ZERO_GPU:      # (under ZeroGPU the frames come from the GPU's process: Stop cancels the call)
-        settings["stop"] = between_steps(stop)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(CPU_THREADS)
     try:
-        with RUNS.counted():
+        ticket = LONG_RUNS.join(session, stop)      # the line's limits, whoever calls (ui/runs.py)
+    except ValueError as err:
+        yield {"status": f"**{err}**"}
+        raise gr.Error(str(err), title="Busy", visible=False) from None      # the status says it
+    try:
+        for ahead in LONG_RUNS.queued(ticket):
+            yield {"status": waiting_line(ahead)}
+        if stop():
+            return
+        if not hosting.ZERO_GPU:      # (under ZeroGPU the frames come from the GPU's process: Stop cancels the call)
+            settings["stop"] = between_steps(stop)
+        with RUNS.counted(), training_threads():
             for frame in frames(dataset, settings):
                 if stop():                    # a frame finished as Stop came: the status stays "Stopped"
                     return
@@ -209,8 +220,31 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
         yield {"status": f"**GPU unavailable.** {message}"}
         raise gr.Error(message, title=err.title, visible=False) from None       # the status says it
     finally:                # also when Stop closes the run: a shared server's memory goes back where it was
-        torch.set_num_threads(threads)
+        LONG_RUNS.leave(ticket)
         hosting.release_memory()
+
+
+_THREADS = threading.Lock()
+_training = 0                    # runs training now (under ZeroGPU, several at once)
+SERVER_THREADS = torch.get_num_threads()     # the server's own thread count, read once at start
+
+
+@contextmanager
+def training_threads() -> Iterator[None]:
+    """PyTorch's threads at CPU_THREADS while any run trains, and back to the server's own count (read at start,
+    not at the run's start: a run cancelled mid-way must not leave the whole server at one thread) when the last
+    run ends."""
+    global _training
+    with _THREADS:
+        _training += 1
+        torch.set_num_threads(CPU_THREADS)
+    try:
+        yield
+    finally:
+        with _THREADS:
+            _training -= 1
+            if _training == 0:
+                torch.set_num_threads(SERVER_THREADS)
 
 
 def between_steps(stop: Callable[[], bool]) -> Callable[[], bool]:
@@ -255,26 +289,53 @@ def stop_run(trained: dict | None, run_number: float | None, request: gr.Request
     return stopped(trained)
 
 
-def own_decoder_file(model, session: str, about: dict) -> str:
-    """The model's decoder as the page loads it, one file per session (older files swept away)."""
+def own_decoder_file(model, about: dict, previous: str | None = None) -> str:
+    """The model's decoder as the page loads it, written atomically under a random name that the session keeps
+    (`previous`, the session's last file, is reused): no visitor can guess or race another's file."""
     OWN_DIR.mkdir(exist_ok=True)
-    now = time.time()
-    for old in OWN_DIR.glob("*.safetensors"):
-        if now - old.stat().st_mtime > OWN_KEEP_SECONDS:
-            old.unlink(missing_ok=True)
-    path = OWN_DIR / f"{''.join(c for c in session if c.isalnum()) or 'script'}.safetensors"
-    save_weights(path, *decoder_export(model, about))
+    path = Path(previous) if previous and Path(previous).parent == OWN_DIR else OWN_DIR / f"{secrets.token_hex(16)}.safetensors"
+    part = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.part")
+    try:
+        save_weights(part, *decoder_export(model, about))
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
     return str(path)
 
 
-def explore(trained: dict | None, z1: float, z2: float, request: gr.Request = None) -> dict:
+def sweep_own_files(keep: float = OWN_KEEP_SECONDS) -> int:
+    """Delete own decoder files (and parts of interrupted writes) older than `keep` seconds; how many went."""
+    now, gone = time.time(), 0
+    for old in OWN_DIR.glob("*"):
+        try:
+            if now - old.stat().st_mtime > keep:
+                old.unlink()
+                gone += 1
+        except FileNotFoundError:
+            pass
+    return gone
+
+
+@functools.cache
+def start_sweeping(every: float = OWN_SWEEP_SECONDS) -> threading.Thread:
+    """Once per server: sweep the own decoder files on a timer (not only when someone explores)."""
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            sweep_own_files()
+    thread = threading.Thread(target=loop, name="genmodels-own-sweep", daemon=True)
+    thread.start()
+    return thread
+
+
+def explore(trained: dict | None, z1: float, z2: float, own: Own | None = None) -> dict:
     """Send the visitor's trained VAE to tabs 1 and 2 (their session only) and open the latent explorer."""
     if trained is None:
         raise gr.Error("Train a VAE first: press Start and let it learn for a few seconds.")
-    session = getattr(request, "session_hash", None) or ""
     dataset, model = trained["dataset"], trained["model"]
-    own = Own(space=space_for(dataset, model, held_out_images(dataset)), about=trained["about"],
-              decoder_file=own_decoder_file(model, session, {"dataset": dataset, "about": trained["about"]}))
+    decoder = own_decoder_file(model, {"dataset": dataset, "about": trained["about"]},
+                               own.decoder_file if own is not None else None)
+    own = Own(space=space_for(dataset, model, held_out_images(dataset)), about=trained["about"], decoder_file=decoder)
     return {**use_own(own, z1, z2), "tabs": gr.Tabs(selected="explorer")}
 
 
@@ -316,7 +377,7 @@ def build(demo: gr.Blocks, explorer: Explorer, tabs: gr.Tabs) -> None:
                          show_progress="hidden", api_name="start_training", api_visibility="undocumented")
     queued.failure(lambda: BUSY, None, status, queue=False, **QUIET)
     job = queued.success(by_component(train, outputs), [dataset, beta, seed, seconds, this_run],
-                         list(outputs.values()), api_name="train", concurrency_limit=1, concurrency_id=LINE,
+                         list(outputs.values()), api_name="train", concurrency_limit=None,
                          show_progress="full", show_progress_on=[plot])
     start.click(None, None, status, js=f"() => {STARTING!r}")
     stop.click(stop_run, [trained, stop_number], status, js=THIS_RUN_JS, cancels=[job], queue=False,
@@ -324,5 +385,7 @@ def build(demo: gr.Blocks, explorer: Explorer, tabs: gr.Tabs) -> None:
         None, js=f"() => new Promise((done) => setTimeout(done, {SETTLE_MS}))").then(
         stopped, trained, status, queue=False, **QUIET)
     switched = {**explorer.switched, "tabs": tabs}
-    explorer.after_switch(explore_btn.click(by_component(explore, switched), [trained, explorer.z1, explorer.z2],
+    start_sweeping()
+    explorer.after_switch(explore_btn.click(by_component(explore, switched), [trained, explorer.z1, explorer.z2,
+                                                                              explorer.own],
                                             list(switched.values()), **QUIET))

@@ -1,0 +1,302 @@
+"""A hostile or careless visitor against a shared Space: python bench/hostile.py [--phases start,bombs,line,
+sessions,uploads] [--app-dir DIR] [--sessions 30] [--uploads 300]
+
+Starts `python app.py` as a fresh process with SPACE_ID set (the app's shared-Space behaviour; --app-dir: a
+checkout of another commit, to compare), samples its resident memory every 20 ms, and, as scripts calling the
+API directly would (gradio_client, a session each):
+1. start: seconds from launch to the first page served (the page's HTML, then /config).
+2. bombs: 6 PNGs that compress to a few hundred KB and decode to 120-145 megapixels (3 of them 16-bit) sent to
+   /denoise at once: peak memory above the idle server, what each caller is told, and whether it still serves.
+3. line: 12 script runs of /stylize started at once: how many are admitted (running or waiting) and how many
+   refused with "Busy"; then all cancelled.
+4. sessions: --sessions script sessions that each start a 10-s /train run and vanish (a new session follows a
+   refused one after a second): memory growth once they are done, and again after their state's time to live
+   (GENMODELS_STATE_SECONDS=60 here).
+5. uploads: --uploads hostile files (random bytes, truncated PNG and JPEG, empty, text, a zip, absurd headers, an
+   unsupported format) with good pictures among them, to /denoise from 4 clients: good ones accepted, every bad
+   one refused with a message, memory and the upload folder before and after.
+Every message a caller gets is checked for server paths and tracebacks. Writes bench/out/hostile.json.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+LEAK = re.compile(r"Traceback|File \"|/tmp/|/work/|/home/|site-packages|\.py\b")
+PHOTO, PAINTING = ROOT / "examples/style/chelsea.jpg", ROOT / "examples/style/starry_night.jpg"
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
+class Memory:
+    """The server's resident memory, sampled every 20 ms in a thread: peak since reset()."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, rss_mib(self.pid))
+            except (FileNotFoundError, StopIteration):
+                return
+            time.sleep(0.02)
+
+    def now(self) -> float:
+        return rss_mib(self.pid)
+
+    def reset(self) -> float:
+        self.peak = self.now()
+        return self.peak
+
+
+def start_app(app_dir: Path, port: int, temp: Path) -> tuple[subprocess.Popen, float]:
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", SPACE_ID="bench/genmodels",
+               GRADIO_TEMP_DIR=str(temp), GENMODELS_STATE_SECONDS="60")
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=app_dir, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                httpx.get(f"http://127.0.0.1:{port}/config", timeout=5).raise_for_status()
+                return proc, time.perf_counter() - t
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("the app exited during start-up")
+        time.sleep(0.05)
+
+
+def png_bomb(path: Path, width: int, height: int, bits: int = 8) -> Path:
+    """A grey PNG of zeros, written row by row (never held in memory): a few hundred KB for 100+ megapixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    row = b"\0" * (1 + width * bits // 8)
+    packer, parts = zlib.compressobj(9), []
+    for _ in range(height):
+        parts.append(packer.compress(row))
+    parts.append(packer.flush())
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bits, 0, 0, 0, 0))
+                     + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b""))
+    return path
+
+
+def client(url: str):
+    from gradio_client import Client
+    return Client(url, verbose=False, ssl_verify=False)
+
+
+def message(err: BaseException) -> str:
+    return str(err).strip() or type(err).__name__
+
+
+def still_serving(url: str) -> bool:
+    try:
+        return bool(client(url).predict("mnist", 0.0, 0.0, api_name="/decode"))
+    except Exception:       # noqa: BLE001 (any failure: not serving)
+        return False
+
+
+def denoise_with(url: str, path: Path) -> str | None:
+    """/denoise with this file as 'your picture': None if accepted, else what the caller is told."""
+    from gradio_client import handle_file
+    try:
+        client(url).predict("mnist", 0, handle_file(str(path)), "gaussian", 0.5, 0, "mnist", api_name="/denoise")
+        return None
+    except Exception as err:          # noqa: BLE001 (the message is the measurement)
+        return message(err)
+
+
+def phase_bombs(url: str, mem: Memory, work: Path) -> dict:
+    files = [png_bomb(work / f"bomb{i}.png", 12_000, 12_000) for i in range(3)]          # 144 MP, 8-bit
+    files += [png_bomb(work / f"bomb16_{i}.png", 11_000, 11_000, 16) for i in range(3)]  # 121 MP, 16-bit
+    base = mem.reset()
+    with ThreadPoolExecutor(len(files)) as pool:
+        told = list(pool.map(lambda p: denoise_with(url, p), files))
+    time.sleep(0.5)
+    return {"files": len(files), "file_kb": [round(p.stat().st_size / 1024) for p in files], "base_mib": round(base),
+            "peak_growth_mib": round(mem.peak - base), "refused": sum(t is not None for t in told),
+            "messages": sorted(set(t or "accepted" for t in told)), "still_serving": still_serving(url)}
+
+
+def phase_line(url: str) -> dict:
+    from gradio_client import handle_file
+    args = (handle_file(str(PHOTO)), handle_file(str(PAINTING)), 1.0, 1.0, 10.0, 64, 1000, "lbfgs", "content", False)
+    jobs = [client(url).submit(*args, api_name="/stylize") for _ in range(12)]
+    admitted, refused, messages, deadline = 0, 0, set(), time.time() + 30
+    for job in jobs:
+        while not job.done() and not job.outputs() and time.time() < deadline:
+            time.sleep(0.05)
+        try:
+            if job.done():
+                job.result()
+            admitted += bool(job.outputs())
+        except Exception as err:      # noqa: BLE001
+            refused += 1
+            messages.add(message(err))
+    for job in jobs:
+        job.cancel()
+    time.sleep(2)
+    return {"started": len(jobs), "admitted": admitted, "refused": refused, "messages": sorted(messages),
+            "still_serving": still_serving(url)}
+
+
+def phase_sessions(url: str, mem: Memory, sessions: int) -> dict:
+    base, done, refused, started = mem.reset(), 0, 0, time.time()
+    while done < sessions:
+        job = client(url).submit("mnist", 1.0, done, 10, api_name="/train")
+        while not job.done() and not job.outputs():
+            time.sleep(0.1)
+        if job.done() and not job.outputs():
+            try:
+                job.result()
+            except Exception:     # noqa: BLE001 (Busy: another session's run is going)
+                refused += 1
+                time.sleep(1)
+                continue
+        done += 1              # the session vanishes (nothing cancels its run; its state stays on the server)
+        del job
+    time.sleep(45)              # the runs still in the line (at most 4 of 10 s)
+    after = mem.now()
+    time.sleep(65)              # GENMODELS_STATE_SECONDS=60, then the server's once-a-second sweep
+    return {"sessions": sessions, "refused_meanwhile": refused, "seconds": round(time.time() - started),
+            "base_mib": round(base), "growth_after_runs_mib": round(after - base),
+            "growth_after_ttl_mib": round(mem.now() - base), "still_serving": still_serving(url)}
+
+
+def hostile_files(work: Path, n: int) -> list[tuple[Path, bool]]:
+    """n files, about one in five a good picture; the rest every kind of bad upload."""
+    rng = random.Random(0)
+    good_png, good_jpg = io.BytesIO(), io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (96, 96, 3), dtype=np.uint8)).save(good_png, "PNG")
+    Image.open(PHOTO).save(good_jpg, "JPEG")
+    tiff = io.BytesIO()
+    Image.new("RGB", (32, 32)).save(tiff, "TIFF")
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("a.txt", "hello")
+
+    def absurd(w: int, h: int) -> bytes:
+        return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+                + b"\0\0\0\0")
+    kinds = [
+        ("good.png", good_png.getvalue(), True), ("good.jpg", good_jpg.getvalue(), True),
+        ("random.png", None, False), ("cut.png", good_png.getvalue()[:300], False),
+        ("cut.jpg", good_jpg.getvalue()[:2000], False), ("empty.png", b"", False),
+        ("text.png", b"this is not a picture\n" * 20, False), ("archive.png", zipped.getvalue(), False),
+        ("absurd.png", absurd(2 ** 31 - 1, 2 ** 31 - 1), False), ("wide.png", absurd(1_000_000, 1), False),
+        ("picture.tiff", tiff.getvalue(), False)]
+    files = []
+    for i in range(n):
+        name, data, good = kinds[i % len(kinds)]
+        data = bytes(rng.getrandbits(8) for _ in range(2048)) if data is None else data
+        path = work / f"u{i:03d}-{name}"
+        path.write_bytes(data)
+        files.append((path, good))
+    return files
+
+
+def folder_mib(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2 ** 20
+
+
+def phase_uploads(url: str, mem: Memory, work: Path, temp: Path, n: int) -> dict:
+    files = hostile_files(work, n)
+    base, folder_before = mem.reset(), folder_mib(temp)
+    with ThreadPoolExecutor(4) as pool:
+        told = list(pool.map(lambda f: denoise_with(url, f[0]), files))
+    good = [t for t, (_, ok) in zip(told, files) if ok]
+    bad = [t for t, (_, ok) in zip(told, files) if not ok]
+    return {"uploads": n, "good": len(good), "good_accepted": sum(t is None for t in good),
+            "bad": len(bad), "bad_refused_with_message": sum(bool(t) for t in bad),
+            "messages": sorted({t for t in bad if t}), "base_mib": round(base), "peak_growth_mib": round(mem.peak - base),
+            "growth_after_mib": round(mem.now() - base), "upload_folder_mib": [round(folder_before, 1),
+                                                                              round(folder_mib(temp), 1)],
+            "still_serving": still_serving(url)}
+
+
+def leaks(results: dict) -> list[str]:
+    """Every message any phase recorded that shows a path or a traceback."""
+    return [m for phase in results.values() if isinstance(phase, dict) for m in phase.get("messages", [])
+            if LEAK.search(m)]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--phases", default="start,bombs,line,sessions,uploads")
+    p.add_argument("--app-dir", default=str(ROOT))
+    p.add_argument("--sessions", type=int, default=30)
+    p.add_argument("--uploads", type=int, default=300)
+    p.add_argument("--out", default=str(OUT / "hostile.json"))
+    args = p.parse_args()
+    phases = args.phases.split(",")
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work, temp = Path(tmp) / "files", Path(tmp) / "gradio"
+        work.mkdir()
+        temp.mkdir()
+        port = free_port()
+        proc, seconds = start_app(Path(args.app_dir), port, temp)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            results["start"] = {"seconds_to_first_page": round(seconds, 2)}
+            mem = Memory(proc.pid)
+            time.sleep(1)
+            results["idle_mib"] = round(mem.now())
+            for name in ("bombs", "line", "sessions", "uploads"):
+                if name not in phases:
+                    continue
+                t = time.time()
+                if name == "bombs":
+                    results[name] = phase_bombs(url, mem, work)
+                elif name == "line":
+                    results[name] = phase_line(url)
+                elif name == "sessions":
+                    results[name] = phase_sessions(url, mem, args.sessions)
+                else:
+                    results[name] = phase_uploads(url, mem, work, temp, args.uploads)
+                results[name]["phase_seconds"] = round(time.time() - t)
+                print(name, json.dumps(results[name]), flush=True)
+            results["leaked_messages"] = leaks(results)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=1))
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
