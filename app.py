@@ -11,12 +11,14 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 from ui import hosting  # noqa: E402  (first: under ZeroGPU `spaces` must come before anything starts CUDA)
 
+hosting.limit_malloc_arenas()      # before Gradio's and torch's threads start
+
 import gradio as gr  # noqa: E402
 
 import genmodels  # noqa: E402
 from genmodels import style  # noqa: E402
 from ui import denoiser_tab, gan_tab, style_tab, train_tab, vae_tab  # noqa: E402
-from ui.common import log_rejections, page_script  # noqa: E402
+from ui.common import expire_states, log_rejections, page_script  # noqa: E402
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
@@ -44,6 +46,7 @@ def build_app() -> gr.Blocks:
                 tab.build(demo)
             train_tab.build(demo, explorer, tabs)        # the VAE a visitor trains goes to tabs 1 and 2
     log_rejections(demo)
+    expire_states(demo)         # a session's own state (a trained VAE) is freed an hour after it was last set
     if hosting.ZERO_GPU:
         # on a ZeroGPU Space Gradio lets one event wait unless told otherwise (Blocks.queue: max_size 1), for apps
         # whose every event asks for a GPU: here one page's first view is six events on the CPU ("This application

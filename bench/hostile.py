@@ -7,11 +7,12 @@ API directly would (gradio_client, a session each):
 1. start: seconds from launch to the first page served (the page's HTML, then /config).
 2. bombs: 6 PNGs that compress to a few hundred KB and decode to 120-145 megapixels (3 of them 16-bit) sent to
    /denoise at once: peak memory above the idle server, what each caller is told, and whether it still serves.
-3. line: 12 script runs of /stylize started at once: how many are admitted (running or waiting) and how many
-   refused with "Busy"; then all cancelled.
-4. sessions: --sessions script sessions that each start a 10-s /train run and vanish (a new session follows a
-   refused one after a second): memory growth once they are done, and again after their state's time to live
-   (GENMODELS_STATE_SECONDS=60 here).
+3. line: 12 script runs of /stylize started at once: how many are admitted (running, or waiting their turn: not
+   refused) and how many refused with "Busy"; how many stream frames (a waiting run's say where it is); then all
+   cancelled.
+4. sessions: after one warm-up run, --sessions script sessions that each start a 10-s /train run and vanish (a
+   refused one tries again a second later): memory growth once they are done, and again after their state's time
+   to live (GENMODELS_STATE_SECONDS=60 here).
 5. uploads: --uploads hostile files (random bytes, truncated PNG and JPEG, empty, text, a zip, absurd headers, an
    unsupported format) with good pictures among them, to /denoise from 4 clients: good ones accepted, every bad
    one refused with a message, memory and the upload folder before and after.
@@ -22,7 +23,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import random
 import re
 import struct
@@ -41,16 +41,14 @@ import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import latency  # noqa: E402
+from latency import free_port  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 LEAK = re.compile(r"Traceback|File \"|/tmp/|/work/|/home/|site-packages|\.py\b")
 PHOTO, PAINTING = ROOT / "examples/style/chelsea.jpg", ROOT / "examples/style/starry_night.jpg"
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_mib(pid: int) -> float:
@@ -82,21 +80,12 @@ class Memory:
 
 
 def start_app(app_dir: Path, port: int, temp: Path) -> tuple[subprocess.Popen, float]:
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", SPACE_ID="bench/genmodels",
-               GRADIO_TEMP_DIR=str(temp), GENMODELS_STATE_SECONDS="60")
-    t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=app_dir, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                httpx.get(f"http://127.0.0.1:{port}/config", timeout=5).raise_for_status()
-                return proc, time.perf_counter() - t
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError("the app exited during start-up")
-        time.sleep(0.05)
+    """The app as a shared Space runs it; seconds from launch to its first page and /config served."""
+    started = time.perf_counter()
+    proc, _ = latency.start_app(port, dict(SPACE_ID="bench/genmodels", GRADIO_TEMP_DIR=str(temp),
+                                           GENMODELS_STATE_SECONDS="60"), app_dir)
+    httpx.get(f"http://127.0.0.1:{port}/config", timeout=5).raise_for_status()
+    return proc, time.perf_counter() - started
 
 
 def png_bomb(path: Path, width: int, height: int, bits: int = 8) -> Path:
@@ -155,39 +144,43 @@ def phase_line(url: str) -> dict:
     from gradio_client import handle_file
     args = (handle_file(str(PHOTO)), handle_file(str(PAINTING)), 1.0, 1.0, 10.0, 64, 1000, "lbfgs", "content", False)
     jobs = [client(url).submit(*args, api_name="/stylize") for _ in range(12)]
-    admitted, refused, messages, deadline = 0, 0, set(), time.time() + 30
+    running, refused, messages = 0, 0, set()
+    time.sleep(10)             # every call has reached the server: each is running, waiting its turn, or refused
     for job in jobs:
-        while not job.done() and not job.outputs() and time.time() < deadline:
-            time.sleep(0.05)
         try:
             if job.done():
                 job.result()
-            admitted += bool(job.outputs())
+            running += bool(job.outputs())
         except Exception as err:      # noqa: BLE001
             refused += 1
             messages.add(message(err))
     for job in jobs:
         job.cancel()
     time.sleep(2)
-    return {"started": len(jobs), "admitted": admitted, "refused": refused, "messages": sorted(messages),
+    return {"started": len(jobs), "admitted": len(jobs) - refused, "streaming": running, "refused": refused,
+            "messages": sorted(messages),
             "still_serving": still_serving(url)}
 
 
 def phase_sessions(url: str, mem: Memory, sessions: int) -> dict:
-    base, done, refused, started = mem.reset(), 0, 0, time.time()
-    while done < sessions:
-        job = client(url).submit("mnist", 1.0, done, 10, api_name="/train")
-        while not job.done() and not job.outputs():
-            time.sleep(0.1)
-        if job.done() and not job.outputs():
-            try:
-                job.result()
-            except Exception:     # noqa: BLE001 (Busy: another session's run is going)
-                refused += 1
-                time.sleep(1)
-                continue
-        done += 1              # the session vanishes (nothing cancels its run; its state stays on the server)
-        del job
+    """After one warm-up run (the first run loads the training data and PyTorch's optimiser code, once per server),
+    `sessions` script sessions each start a 10-s /train run (again after a second while the line is full) and
+    vanish, leaving the run to finish and its state on the server."""
+    client(url).submit("mnist", 1.0, 0, 10, api_name="/train").result()
+    time.sleep(1)
+    base, refused, started = mem.reset(), 0, time.time()
+    for n in range(sessions):
+        session = client(url)
+        while True:
+            job = session.submit("mnist", 1.0, n, 10, api_name="/train")
+            while not job.done() and not job.outputs():
+                time.sleep(0.1)
+            said = str(job.outputs()[-1][4]) if job.outputs() else ""
+            if "Busy" not in said and job.outputs():
+                break
+            refused += 1                  # the line is full: the same session tries again in a second
+            time.sleep(1)
+        del job, session              # the session vanishes (nothing cancels its run; its state stays on the server)
     time.sleep(45)              # the runs still in the line (at most 4 of 10 s)
     after = mem.now()
     time.sleep(65)              # GENMODELS_STATE_SECONDS=60, then the server's once-a-second sweep
@@ -241,7 +234,8 @@ def phase_uploads(url: str, mem: Memory, work: Path, temp: Path, n: int) -> dict
     bad = [t for t, (_, ok) in zip(told, files) if not ok]
     return {"uploads": n, "good": len(good), "good_accepted": sum(t is None for t in good),
             "bad": len(bad), "bad_refused_with_message": sum(bool(t) for t in bad),
-            "messages": sorted({t for t in bad if t}), "base_mib": round(base), "peak_growth_mib": round(mem.peak - base),
+            "messages": sorted({t for t in bad if t}), "base_mib": round(base),
+            "peak_growth_mib": round(mem.peak - base),
             "growth_after_mib": round(mem.now() - base), "upload_folder_mib": [round(folder_before, 1),
                                                                               round(folder_mib(temp), 1)],
             "still_serving": still_serving(url)}

@@ -40,10 +40,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, float]:
+def start_app(port: int, extra_env: dict[str, str] | None = None, app_dir: Path = ROOT
+              ) -> tuple[subprocess.Popen, float]:
+    """`python app.py` (in app_dir) on `port`; the process, and the seconds until its first page was served."""
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", **(extra_env or {}))
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=app_dir, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while True:
         try:

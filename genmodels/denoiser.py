@@ -61,3 +61,20 @@ def compare_denoising(clean: torch.Tensor, denoiser: nn.Module, kind: str, level
     noisy = noise.add_noise(clean, kind, level, seed=seed)
     return score_against(clean, {"clean": clean, "noisy": noisy, "denoised": denoiser(noisy),
                                  "median": median_filter(noisy)})
+
+
+def signed(value: float) -> str:
+    """+1.5 or −1.5 (a true minus sign), one decimal: as the page writes it (ui/static/denoiser.js)."""
+    return f"{'+' if value >= 0 else '−'}{abs(value):.1f}"
+
+
+def summary(psnr: dict[str, float], name: str) -> str:
+    """The tab's one-sentence verdict from the PSNRs (dB) of the noisy, denoised and median images. When the input
+    is already cleaner than what the autoencoder returns (almost no noise), it says so instead of a negative gain."""
+    gain, vs_median = psnr["denoised"] - psnr["noisy"], psnr["denoised"] - psnr["median"]
+    if gain < 0:
+        return (f"At this little noise the input is already cleaner ({psnr['noisy']:.1f} dB) than what the "
+                f"autoencoder returns ({psnr['denoised']:.1f} dB) on {name}: it learned to clean noisy images, and it "
+                "redraws even a clean one from its code, a little blurred. Raise the noise level to see it help.")
+    return (f"The autoencoder gains **{signed(gain)} dB** over the noisy input and **{signed(vs_median)} dB** over "
+            f"the median filter on {name}.")

@@ -3,6 +3,7 @@ set of messages), tensors ↔ crisp PIL images, grids, and any picture → an MN
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,7 +28,9 @@ _TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
 def picture_error(err: BaseException, what: str = "Image") -> ValueError:
     """The message for a picture Pillow could not open or decode; `what` names the input ('Photo')."""
     if isinstance(err, Image.DecompressionBombError):
-        return ValueError(f"{what}: the image is too large to open safely; use one under "
+        size = re.search(r"\((\d+) pixels\)", str(err))           # Pillow names the size it refused
+        said = f" ({int(size.group(1)) / 1e6:,.0f} megapixels)" if size else ""
+        return ValueError(f"{what}: the image is too large to open safely{said}; use one under "
                           f"{MAX_PIXELS // 1_000_000} megapixels.")
     if isinstance(err, UnidentifiedImageError):
         return ValueError(f"{what}: could not read the file, it is not a picture in a format this app reads. "

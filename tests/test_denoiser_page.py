@@ -160,3 +160,21 @@ def test_every_page_file_is_what_its_command_makes(tmp_path):
             # and an AVX2 one differ by 1 ulp in the classifier's folded weights; measured 7e-7 at most)
             assert all(torch.allclose(a.get_tensor(k).float(), b.get_tensor(k).float(), rtol=1e-6, atol=1e-6)
                        for k in a.keys()), shipped.name
+
+
+@needs_node
+def test_the_pages_summary_words_the_same_verdict_as_the_server(tmp_path):
+    """genmodels.denoiser.summary and the page's summary() on the same PSNRs: the same sentence, gains and losses."""
+    from genmodels.denoiser import summary
+    rng = np.random.default_rng(0)
+    cases = [{"noisy": float(n), "denoised": float(d), "median": float(m)}
+             for n, d, m in rng.uniform(5, 45, (200, 3))] + [{"noisy": 42.2, "denoised": 33.0, "median": 40.0},
+                                                            {"noisy": 100.0, "denoised": 35.0, "median": 100.0}]
+    script = ("const d = require(process.argv[1]); const cases = JSON.parse(process.argv[2]);"
+              "console.log(JSON.stringify(cases.map((c) => d.summary(c, 'test image #3 (7)'))));")
+    out = subprocess.run(["node", "-e", script, str(ROOT / "ui" / "static" / "denoiser.js"), json.dumps(cases)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    page = json.loads(out.stdout)
+    assert page == [summary(c, "test image #3 (7)") for c in cases]
+    assert sum(p.startswith("At this little noise") for p in page) >= 50          # both verdicts were compared

@@ -121,3 +121,14 @@ def test_denoise_endpoint_through_gradio_client(app_client, tmp_path):
         client.predict("mnist", 0, handle_file(str(cut)), "mask", 0.25, 0, "mnist", api_name="/denoise")
     assert "your image" in client.predict("mnist", 0, handle_file(str(path)), "mask", 0.25, 0, "fashion",
                                           api_name="/denoise")[5]
+
+
+def test_at_almost_no_noise_the_summary_says_the_input_is_already_cleaner():
+    """Noise level 0.01: the noisy input (≈42 dB) beats the autoencoder (≈33 dB); no "gains −9 dB"."""
+    out = denoiser_tab.denoise("mnist", 12, None, "gaussian", 0.01, 0, "mnist")
+    assert out["summary"].startswith("At this little noise the input is already cleaner (")
+    assert "gains" not in out["summary"] and "Raise the noise level to see it help" in out["summary"]
+    noisy, denoised = (row[1] for row in out["scores"][:2])
+    assert noisy > denoised + 3
+    usual = denoiser_tab.denoise("mnist", 12, None, "gaussian", 0.5, 0, "mnist")["summary"]
+    assert usual.startswith("The autoencoder gains **+") and "over the median filter on test image #" in usual

@@ -4,6 +4,7 @@ restored, the live trainer's own generator. (The line's limits: tests/test_style
 import base64
 import struct
 import threading
+import time
 import tracemalloc
 import zlib
 from pathlib import Path
@@ -47,7 +48,8 @@ def test_pixel_bombs_are_refused_from_their_header(tmp_path, decodes):
     wide = png(tmp_path / "wide.png", 7_000, 6_000)                 # 42 MP: a JPEG could be that large, a PNG not
     assert eight.stat().st_size < 400_000                           # what passes any upload limit
     for bomb in (eight, sixteen):
-        with pytest.raises(ValueError, match="Photo: the image is too large .* use one under 40 megapixels"):
+        # by the app's limit, or by Pillow's once the app has lowered it (ui.common): both before any decoding
+        with pytest.raises(ValueError, match=r"Photo: the image is too large .*use one under (40|120) megapixels"):
             check_upload(bomb, "Photo")
         with pytest.raises(ValueError, match="too large"):
             open_picture(bomb)
@@ -134,6 +136,14 @@ def test_session_state_expires_and_the_sessions_kept_are_bounded(monkeypatch):
 
     states = [b for b in app.demo.blocks.values() if isinstance(b, gr.State)]
     assert states and all(s.time_to_live == hosting.STATE_SECONDS for s in states)
+    trims = []
+    monkeypatch.setattr(hosting, "release_memory", lambda: trims.append(1))
+    for state in states:                          # Gradio calls each expired state's callback, then drops it
+        state.delete_callback({"model": None})
+    deadline = time.time() + 5
+    while not trims and time.time() < deadline:
+        time.sleep(0.1)
+    assert trims == [1]                           # one trim for many states expiring together
     monkeypatch.setenv("GENMODELS_STATE_SECONDS", "30")
     monkeypatch.setenv("GENMODELS_SESSIONS", "200")
     assert hosting.state_seconds() == 30 and hosting.sessions() == 200
@@ -180,3 +190,38 @@ def test_the_live_models_first_weights_come_from_its_own_generator():
     torch.random.set_rng_state(before)
     live.new_model(7)
     assert torch.equal(torch.random.get_rng_state(), before)        # the global generator is left alone
+
+
+def test_trained_models_are_kept_for_a_bounded_time_and_count(monkeypatch):
+    """A session's state holds only a token; the models behind the tokens are dropped after their time, and the
+    oldest first beyond the count, whatever Gradio keeps of the sessions."""
+    from ui.kept import Kept
+
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    kept = Kept(lambda: 3, lambda: 60.0)
+    tokens = [kept.set(kept.token(), {"model": i}) for i in range(5)]
+    assert len(set(tokens)) == 5 and all(len(t) >= 20 for t in tokens)
+    assert [kept.get(t) for t in tokens] == [None, None, {"model": 2}, {"model": 3}, {"model": 4}]
+    kept.set(tokens[2], {"model": 22})              # set again: the newest now
+    clock[0] += 30
+    kept.set(tokens[4], {"model": 44})
+    clock[0] += 31                                  # 61 s after tokens[3] was set, 31 s after tokens[4]
+    assert [kept.get(t) for t in tokens[2:]] == [None, None, {"model": 44}] and len(kept) == 1
+    assert kept.get(None) is None and kept.get("made-up") is None
+
+
+def test_a_training_runs_state_is_a_token_and_an_expired_one_says_so(monkeypatch):
+    import gradio as gr
+    from ui import train_tab
+
+    run = train_tab.train("mnist", 1.0, 0, 60)
+    frames = [next(run), next(run)]
+    run.close()
+    token = frames[-1]["trained"]
+    assert isinstance(token, str) and train_tab.MODELS.get(token)["dataset"] == "mnist"
+    assert train_tab.stopped(token).startswith("**Stopped** (MNIST, β = 1, seed 0:")
+    monkeypatch.setattr(train_tab, "MODELS", type(train_tab.MODELS)(lambda: 0, lambda: None))   # dropped
+    assert train_tab.stopped(token) == f"**Stopped.** {train_tab.EXPIRED}"
+    with pytest.raises(gr.Error, match="no longer kept on this server .* press Start to train it again"):
+        train_tab.explore(token, 0.0, 0.0)

@@ -272,3 +272,35 @@ def wait_until_idle(most: float = 15.0) -> None:
         time.sleep(0.2)
         if (sum(os.times()[:2]) - before) / (time.time() - t) < 0.1:
             return
+
+
+def test_while_a_run_goes_its_status_names_the_limit_and_before_after_shows_from_the_first_frame(monkeypatch,
+                                                                                                   tmp_path):
+    from ui import hosting, style_tab
+
+    monkeypatch.setattr(hosting, "style_seconds", lambda: 120.0)          # a shared CPU Space
+    photo((64, 64)).save(tmp_path / "c.png")
+    stripes((64, 64)).save(tmp_path / "s.png")
+    frames = list(style_tab.run(str(tmp_path / "c.png"), str(tmp_path / "s.png"), 1.0, 1.0, 10.0, 64, 30, "lbfgs",
+                                "content", False))
+    image, _, status, before_after, _ = frames[0]
+    assert status.startswith("**Running**") and "stops at 120 s on this shared server" in status
+    assert before_after[0].size == before_after[1].size == image.size      # the photo and the first frame
+    assert frames[-1][2].startswith("**Done**") and "stops at" not in frames[-1][2]
+
+
+def test_before_start_the_tab_says_how_long_these_settings_take_on_this_host(monkeypatch):
+    from ui import hosting, style_tab
+
+    monkeypatch.setattr(hosting, "style_seconds", lambda: 120.0)
+    monkeypatch.setattr(hosting, "ZERO_GPU", False)
+    pace = style_tab.Pace(7.3)                     # the first guess for a 2-vCPU CPU (BENCHMARKS.md)
+    monkeypatch.setattr(style_tab, "PACE", pace)
+    assert style_tab.expected_time(256, 300) == ("These settings take about **96 s** on this host (a first "
+                                                 "estimate).")
+    slow = style_tab.expected_time(512, 300)
+    assert "about **383 s**" in slow and "more than the 120 s a run may take here: it will stop early" in slow
+    pace.record((256, 170), 300, 60.0)             # a run here: faster than the guess
+    assert style_tab.expected_time(256, 300) == ("These settings take about **60 s** on this host (measured from "
+                                                 "1 run here).")
+    assert style_tab.expected_time(1e9, 300) == ""          # a value out of range: nothing to say

@@ -104,11 +104,8 @@ def failed(err: Exception, where: str) -> gr.Error:
 def log_rejections(demo: gr.Blocks) -> None:
     """Every refused input, whether a handler's gr.Error or a component's own check (Gradio's "Value 700 is greater
     than maximum value 499."), logs one line; any other exception, a real problem, keeps its traceback in the log
-    and reaches the visitor as INTERNAL_ERROR. Every gr.State lives hosting.state_seconds() after it was last set
-    (a trained model is not kept forever for a visitor who left)."""
+    and reaches the visitor as INTERNAL_ERROR."""
     for block in demo.blocks.values():
-        if isinstance(block, gr.State):
-            block.time_to_live = hosting.state_seconds() or math.inf
         if isinstance(block, gr.components.Component):
             where = f"input {block.label or type(block).__name__}"
             block.preprocess = _catching(block.preprocess, (Exception,), functools.partial(failed, where=where))
@@ -116,6 +113,30 @@ def log_rejections(demo: gr.Blocks) -> None:
         if block_fn.fn is not None:
             where = f"/{block_fn.api_name or block_fn.name}"
             block_fn.fn = _catching(block_fn.fn, (Exception,), functools.partial(failed, where=where))
+
+
+def expire_states(demo: gr.Blocks) -> None:
+    """Every gr.State lives hosting.state_seconds() after it was last set (a trained model is not kept for a
+    visitor who left), and the memory it held goes back to the system soon after Gradio drops it."""
+    for block in demo.blocks.values():
+        if isinstance(block, gr.State):
+            block.time_to_live = hosting.state_seconds() or math.inf
+            block.delete_callback = lambda value: trim_soon()
+
+
+_trim_timer: threading.Timer | None = None
+_trim_lock = threading.Lock()
+
+
+def trim_soon(delay: float = 2.0) -> None:
+    """hosting.release_memory() once, `delay` seconds from now (Gradio drops a state's value after calling its
+    delete callback; many states expiring together make one trim)."""
+    global _trim_timer
+    with _trim_lock:
+        if _trim_timer is None or not _trim_timer.is_alive():
+            _trim_timer = threading.Timer(delay, hosting.release_memory)
+            _trim_timer.daemon = True
+            _trim_timer.start()
 
 
 def by_component(handler: Callable, components: dict[str, gr.components.Component]) -> Callable:

@@ -11,7 +11,7 @@ import genmodels
 from genmodels import noise, superres as sr
 from genmodels.checks import MAX_SEED
 from genmodels.data import DATASETS, canonical_dataset, first_per_class, load_sample, sample_image, sample_path
-from genmodels.denoiser import compare_denoising
+from genmodels.denoiser import compare_denoising, summary
 from genmodels.imaging import Picture, mnistify, open_picture, to_pil
 
 from genmodels.browser import page_path
@@ -153,9 +153,7 @@ def denoise(dataset: str, index: float, image, kind: str, level: float, seed: fl
     rows = {"noisy": "Noisy input", "median": "Median 3×3",
             "denoised": f"Autoencoder ({DATASETS[canonical_dataset(model_dataset)].title})"}
     out["scores"] = [[rows[k], round(r[k][1], 2), round(r[k][2], 3)] for k in ("noisy", "denoised", "median")]
-    gain, vs_median = r["denoised"][1] - r["noisy"][1], r["denoised"][1] - r["median"][1]
-    out["summary"] = (f"The autoencoder gains **{gain:+.1f} dB** over the noisy input and **{vs_median:+.1f} dB** "
-                      f"over the median filter on {name}.")
+    out["summary"] = summary({k: r[k][1] for k in ("noisy", "denoised", "median")}, name)
     return out
 
 

@@ -130,8 +130,9 @@ def curves_figure(meta: dict, epoch: int) -> go.Figure:
 
 
 def epoch_caption(meta: dict, epoch: int) -> str:
-    """An epoch's figures; a FID measured with another classifier than the last epoch's says so first, since the
-    two scales differ several-fold (an early epoch's 15 is not better than the last one's 28)."""
+    """An epoch's figures, only those that compare across epochs: a FID measured with an earlier evaluation
+    classifier (on a scale several times smaller) is not shown. It cannot be measured again: only each epoch's 64
+    fixed-noise samples were kept, and a FID of 64 samples does not compare with one of 2,000."""
     info, last = meta["timeline"][epoch - 1], meta["timeline"][-1]
     text = (f"**Epoch {epoch} of {len(meta['timeline'])}** (step {info['step']}, {info['minutes']:.0f} min of "
             "training): ")
@@ -140,10 +141,8 @@ def epoch_caption(meta: dict, epoch: int) -> str:
                  "better), ")
     else:
         first_same = next(i for i, t in enumerate(meta["timeline"], 1) if t.get("scored_by") == last.get("scored_by"))
-        text = (f"⚠️ **Not comparable with later epochs**: this epoch's FID ({info['fid']:.1f}) was measured "
-                f"with an earlier evaluation classifier, on a scale several times smaller than epochs {first_same}–"
-                f"{len(meta['timeline'])} (last: {last['fid']:.1f}). Compare it only with epochs before "
-                f"{first_same}.\n\n" + text)
+        text += (f"no FID shown (it was measured with an earlier evaluation classifier, on another scale; FIDs "
+                 f"start at epoch {first_same}), ")
     return text + (f"rarest class {100 * min(info['class_shares']):.0f}% of samples (10% would be even), measured "
                    f"during training on {TIMELINE_SAMPLES:,} samples.")
 

@@ -43,7 +43,8 @@ UPLOAD_KEEP_SECONDS = 3600           # uploads (and the app's other cached files
 UPLOAD_SWEEP_SECONDS = 600           # ...by a sweep this often
 UPLOAD_CONCURRENCY = 2               # events that decode visitors' pictures at once (the rest wait their turn)
 STATE_SECONDS = 3600                 # a session's own state (a trained VAE, ~3 MB) is freed this long after it was set
-SESSIONS = 1000                      # sessions whose state the server keeps (the oldest are forgotten first)
+SESSIONS = 500                       # sessions whose state the server keeps (the oldest are forgotten first)
+KEPT_MODELS = 60                     # visitors' trained VAEs kept at once (~2 MB each; the oldest dropped first)
 
 
 def setting(name: str, default: float | None) -> float | None:
@@ -86,6 +87,13 @@ def upload_concurrency() -> int | None:
 def state_seconds() -> float | None:
     """How long a session's own state lives after it was last set (GENMODELS_STATE_SECONDS; 'none': forever)."""
     return setting("GENMODELS_STATE_SECONDS", STATE_SECONDS)
+
+
+def kept_models() -> int:
+    """How many visitors' trained models the server keeps at once (GENMODELS_KEPT_MODELS), each for
+    state_seconds() after it was last set."""
+    value = setting("GENMODELS_KEPT_MODELS", KEPT_MODELS)
+    return 10_000 if value is None else int(value)
 
 
 def sessions() -> int:
@@ -154,6 +162,20 @@ def release_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+MALLOC_ARENAS = 2                    # glibc's heaps for the server's threads (its default: 8 per core)
+M_ARENA_MAX = -8                     # mallopt's parameter number for it (malloc.h)
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Fewer glibc heaps: each worker thread that trains or decodes otherwise gets a heap of its own, whose freed
+    pages stay with it, and a server that has run many sessions keeps the high-water mark of each (BENCHMARKS.md,
+    "A hostile visitor"). Call before threads start; False where there is no glibc (macOS, musl)."""
+    try:
+        return bool(ctypes.CDLL(ctypes.util.find_library("c")).mallopt(M_ARENA_MAX, arenas))
+    except (OSError, AttributeError, TypeError):
+        return False
 
 
 @functools.cache

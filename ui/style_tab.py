@@ -3,6 +3,7 @@ for the run)."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -112,6 +113,8 @@ def status_line(frame: style.Frame, settings: dict) -> str:
             f"{frame.elapsed:.1f} s · {hosting.device_name()} · {frame.image.width}×{frame.image.height} px")
     if hosting.ZERO_GPU:
         line += f" · asked ZeroGPU for {gpu_seconds(None, None, settings)} s of GPU time"
+    elif settings.get("max_seconds") and not frame.final:
+        line += f" · stops at {settings['max_seconds']:.0f} s on this shared server"
     if frame.timed_out:
         why = ("the GPU is lent for a limited time" if hosting.ZERO_GPU else
                "this server is shared, so no visitor waits long")
@@ -168,9 +171,10 @@ def _streamed(photo: Image.Image, art: Image.Image, settings: dict):
         if stop is not None and stop():       # a frame finished as Stop came: the status stays "Stopped"
             return
         history.append((frame.step, frame.losses))
+        if frame.final:
+            PACE.record(frame.image.size, frame.step, frame.elapsed)
         pair = (photo.resize(frame.image.size), frame.image)
-        yield (frame.image, loss_figure(history), status_line(frame, settings),
-               pair if frame.final else gr.skip(), pair)
+        yield frame.image, loss_figure(history), status_line(frame, settings), pair, pair
 
 
 def admit(demo: gr.Blocks):
@@ -205,6 +209,49 @@ def host_note() -> str:
         note += (f" This server is shared, so a run stops after {hosting.style_seconds():.0f} s and shows where it "
                  "got to; if others are running, yours waits its turn (the status shows its place in the line).")
     return note
+
+
+class Pace:
+    """This host's seconds per VGG pass, per megapixel of the output: a first guess from BENCHMARKS.md's figures,
+    then what the runs here measured (a moving average), so the time a visitor is told before Start is this host's."""
+
+    def __init__(self, seconds_per_megapixel: float):
+        self.seconds_per_megapixel, self.runs, self._lock = seconds_per_megapixel, 0, threading.Lock()
+
+    def record(self, size: tuple[int, int], passes: int, seconds: float) -> None:
+        if passes < 10 or seconds <= 0:
+            return
+        measured = seconds / passes / (size[0] * size[1] / 1e6)
+        with self._lock:
+            weight = 1.0 if self.runs == 0 else 0.3
+            self.seconds_per_megapixel += weight * (measured - self.seconds_per_megapixel)
+            self.runs += 1
+
+    def seconds(self, size: float, steps: float) -> float:
+        """A run's expected time; the output's shorter side taken as 2/3 of the longer (most photos)."""
+        return steps * self.seconds_per_megapixel * size * size * 2 / 3 / 1e6
+
+
+# 2-vCPU EPYC: 300 passes at 256 px (256×170, the cat) in 95 s, 7.3 s per pass-megapixel; H200: 92 passes a second at
+# 512×340 (BENCHMARKS.md), 0.06 s; a smaller GPU is slower, so the first guess is a T4-like 0.3 s
+PACE = Pace(0.3 if hosting.STYLE_DEVICE == "cuda" else 7.3)
+
+
+def expected_time(size: float, steps: float) -> str:
+    """Before Start: how long these settings take on this host, and whether the time limit cuts them short."""
+    try:
+        seconds = PACE.seconds(checks.number(size, "The size", 16, style.MAX_SIZE),
+                               checks.number(steps, "The number of steps", 1, style.MAX_STEPS))
+    except ValueError:
+        return ""
+    source = f"measured from {PACE.runs} run{'s' if PACE.runs != 1 else ''} here" if PACE.runs else "a first estimate"
+    text = f"These settings take about **{seconds:.0f} s** on this host ({source})"
+    limit = gpu_seconds(None, None, {"size": size, "steps": steps}) - GPU_MARGIN_SECONDS if hosting.ZERO_GPU else \
+        hosting.style_seconds()
+    if limit and seconds > limit:
+        text += (f", more than the {limit:.0f} s a run may take here: it will stop early with its best image so far. "
+                 "Fewer steps or a smaller size finish")
+    return text + "."
 
 
 def stopped(last: tuple | None) -> tuple[str, tuple | None]:
@@ -289,6 +336,7 @@ def build(demo: gr.Blocks) -> None:
                 smoothness = gr.Slider(0, 100, value=10, step=1, label="Smoothness (total-variation weight)")
                 size = gr.Slider(64, MAX_SIZE, value=DEFAULT_SIZE, step=32, label="Output size (longer side, px)")
                 steps = gr.Slider(10, 1000, value=300, step=10, label="Steps (VGG passes)")
+                expected = gr.Markdown(expected_time(DEFAULT_SIZE, 300), elem_id="style-expected")
                 with gr.Row():
                     optimizer = gr.Radio([("L-BFGS", "lbfgs"), ("Adam", "adam")], value="lbfgs", label="Optimiser")
                     init = gr.Radio([("the photo", "content"), ("noise", "noise")], value="content",
@@ -323,6 +371,8 @@ def build(demo: gr.Blocks) -> None:
         stopped, last, [status, compare], queue=False, **QUIET)
     if who is not None:
         demo.load(signed_in, None, who, **QUIET)
+    # the time these settings take here, from this host's measured pace (it changes as runs finish)
+    gr.on([size.change, steps.change, demo.load], expected_time, [size, steps], expected, **QUIET)
     for picture in (content, painting):
         # a file that is not a picture: its message at once, and the box emptied (not a broken-image icon)
         picture.upload(vet_upload, picture, None, **QUIET, **UPLOADS).failure(None, None, picture, js="() => null")

@@ -29,10 +29,15 @@ from genmodels.weights import save_weights
 
 from . import hosting
 from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, MODEBAR_REMOVE, QUIET, by_component, shows_errors
+from .kept import Kept
 from .runs import LONG_RUNS, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check, waiting_line
 from .vae_tab import Explorer, Own, codes_figure, use_own
 
 RUNS = RunTokens()               # which of each visitor's training runs Stop has stopped (ui/runs.py)
+# each session's model so far, {"model", "dataset", "about"}: its gr.State holds only the token (ui/kept.py)
+MODELS = Kept(hosting.kept_models, hosting.state_seconds)
+EXPIRED = ("Your trained VAE is no longer kept on this server (a model is kept for an hour after its last step, "
+           "and only so many at once): press Start to train it again.")
 BETAS = [0.1, 0.3, 1.0, 3.0, 10.0]
 FRAME_SECONDS = 0.5              # a new view twice a second
 # PyTorch threads while a run trains on the CPU. Gradio runs handlers in worker threads, where two OpenMP threads
@@ -49,7 +54,7 @@ OWN_DIR = Path(tempfile.gettempdir()) / "genmodels-own"     # each session's own
 # a torchvision root: where the whole training set is there, runs train on it (else on the shipped subset)
 DATA_ROOT = os.environ.get("GENMODELS_DATA_ROOT", "data")
 OWN_KEEP_SECONDS = 3600          # an own decoder file is deleted this long after it was written...
-OWN_SWEEP_SECONDS = 600          # ...by a sweep this often
+SWEEP_SECONDS = 30               # ...by a sweep this often (it drops trained models whose time is up too)
 STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: this line shows its place)"
 BUSY = ("**Busy.** Other visitors' long runs (style transfer or training) are already waiting for this shared "
         "server: try again in a minute or two.")
@@ -204,6 +209,7 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
             return
         if not hosting.ZERO_GPU:      # (under ZeroGPU the frames come from the GPU's process: Stop cancels the call)
             settings["stop"] = between_steps(stop)
+        token = MODELS.token()
         with RUNS.counted(), training_threads():
             for frame in frames(dataset, settings):
                 if stop():                    # a frame finished as Stop came: the status stays "Stopped"
@@ -211,7 +217,8 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
                 yield {"map": map_figure(frame, dataset), "grid": manifold_image(frame.model, slider_radius()),
                        "recon": reconstructions(frame.model, dataset), "curves": loss_figure(frame.history),
                        "status": status_line(frame, settings),
-                       "trained": {"model": frame.model, "dataset": dataset, "about": about(dataset, settings, frame)},
+                       "trained": MODELS.set(token, {"model": frame.model, "dataset": dataset,
+                                                     "about": about(dataset, settings, frame)}),
                        "explore": gr.update(interactive=frame.step > 0)}
     except gr.Error as err:
         message = hosting.zero_gpu_message(err, "a shorter run asks for less GPU time")
@@ -275,14 +282,20 @@ def admit(demo: gr.Blocks):
     return check
 
 
-def stopped(trained: dict | None) -> str:
-    if trained is None:
-        return "**Stopped** before the first step."
-    return (f"**Stopped** ({trained['about']}). The views show where it got to; **explore it in tabs 1 and 2** "
+def kept(trained: str | dict | None) -> dict | None:
+    """The session's model so far, from the token its state holds (a dict: given directly, as tests do)."""
+    return trained if isinstance(trained, dict) or trained is None else MODELS.get(trained)
+
+
+def stopped(trained: str | dict | None) -> str:
+    model = kept(trained)
+    if model is None:
+        return "**Stopped** before the first step." if trained is None else f"**Stopped.** {EXPIRED}"
+    return (f"**Stopped** ({model['about']}). The views show where it got to; **explore it in tabs 1 and 2** "
             "with the button above, or press Start again.")
 
 
-def stop_run(trained: dict | None, run_number: float | None, request: gr.Request = None) -> str:
+def stop_run(trained: str | dict | None, run_number: float | None, request: gr.Request = None) -> str:
     """Stop: run number `run_number` of this visitor and every earlier one end (or never start)."""
     if run_number is not None and request is not None:
         RUNS.stop(request.session_hash or "", int(run_number))
@@ -293,7 +306,8 @@ def own_decoder_file(model, about: dict, previous: str | None = None) -> str:
     """The model's decoder as the page loads it, written atomically under a random name that the session keeps
     (`previous`, the session's last file, is reused): no visitor can guess or race another's file."""
     OWN_DIR.mkdir(exist_ok=True)
-    path = Path(previous) if previous and Path(previous).parent == OWN_DIR else OWN_DIR / f"{secrets.token_hex(16)}.safetensors"
+    path = Path(previous) if previous and Path(previous).parent == OWN_DIR else \
+        OWN_DIR / f"{secrets.token_hex(16)}.safetensors"
     part = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.part")
     try:
         save_weights(part, *decoder_export(model, about))
@@ -317,21 +331,27 @@ def sweep_own_files(keep: float = OWN_KEEP_SECONDS) -> int:
 
 
 @functools.cache
-def start_sweeping(every: float = OWN_SWEEP_SECONDS) -> threading.Thread:
-    """Once per server: sweep the own decoder files on a timer (not only when someone explores)."""
+def start_sweeping(every: float = SWEEP_SECONDS) -> threading.Thread:
+    """Once per server, on a timer (not only when someone trains or explores): the own decoder files, and the
+    trained models whose time is up, their memory handed back to the system."""
     def loop() -> None:
         while True:
             time.sleep(every)
             sweep_own_files()
-    thread = threading.Thread(target=loop, name="genmodels-own-sweep", daemon=True)
+            if MODELS.sweep():
+                hosting.release_memory()
+    thread = threading.Thread(target=loop, name="genmodels-sweep", daemon=True)
     thread.start()
     return thread
 
 
-def explore(trained: dict | None, z1: float, z2: float, own: Own | None = None) -> dict:
+def explore(trained: str | dict | None, z1: float, z2: float, own: Own | None = None) -> dict:
     """Send the visitor's trained VAE to tabs 1 and 2 (their session only) and open the latent explorer."""
     if trained is None:
         raise gr.Error("Train a VAE first: press Start and let it learn for a few seconds.")
+    trained = kept(trained)
+    if trained is None:
+        raise gr.Error(EXPIRED)
     dataset, model = trained["dataset"], trained["model"]
     decoder = own_decoder_file(model, {"dataset": dataset, "about": trained["about"]},
                                own.decoder_file if own is not None else None)
@@ -357,7 +377,7 @@ def build(demo: gr.Blocks, explorer: Explorer, tabs: gr.Tabs) -> None:
             stop = gr.Button("Stop", variant="stop", min_width=120)
             explore_btn = gr.Button("Explore it in tabs 1 and 2", interactive=False, min_width=200)
         status = gr.Markdown(host_note(), elem_id="train-status")
-        trained = gr.State()             # the model so far: {"model", "dataset", "about"}
+        trained = gr.State()             # the model so far: its token in MODELS
         run_number, stop_number, this_run = gr.Number(visible=False), gr.Number(visible=False), gr.State()
         with gr.Row():
             with gr.Column(scale=3, min_width=300):

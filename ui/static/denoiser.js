@@ -220,8 +220,7 @@
     const model = `Autoencoder (${state.props.titles[s.modelDataset]})`;
     showScores([["Noisy input", d.noisy.psnr, d.noisy.ssim], [model, d.denoised.psnr, d.denoised.ssim],
                 ["Median 3×3", d.median.psnr, d.median.ssim]].map((r) => [r[0], round(r[1], 2), round(r[2], 3)]),
-               `The autoencoder gains **${signed(d.denoised.psnr - d.noisy.psnr)} dB** over the noisy input and ` +
-               `**${signed(d.denoised.psnr - d.median.psnr)} dB** over the median filter on ${source.name}.`);
+               summary({ noisy: d.noisy.psnr, denoised: d.denoised.psnr, median: d.median.psnr }, source.name));
     setNote(`Computed in your browser in ${ms.toFixed(0)} ms, no request to the server.`);
     record(s, "browser", ms);
   }
@@ -230,6 +229,18 @@
 
   const round = (v, digits) => Math.round(v * 10 ** digits) / 10 ** digits;
   const signed = (v) => (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(1);
+
+  // the verdict from the three PSNRs, as genmodels.denoiser.summary words it
+  function summary(psnr, name) {
+    const gain = psnr.denoised - psnr.noisy, vsMedian = psnr.denoised - psnr.median;
+    if (gain < 0) {
+      return `At this little noise the input is already cleaner (${psnr.noisy.toFixed(1)} dB) than what the ` +
+             `autoencoder returns (${psnr.denoised.toFixed(1)} dB) on ${name}: it learned to clean noisy images, and ` +
+             "it redraws even a clean one from its code, a little blurred. Raise the noise level to see it help.";
+    }
+    return `The autoencoder gains **${signed(gain)} dB** over the noisy input and **${signed(vsMedian)} dB** over ` +
+           `the median filter on ${name}.`;
+  }
 
   function record(s, source, ms) {
     const now = performance.now(), st = state.stats;
@@ -308,7 +319,8 @@
     redraw();
   }
 
-  const api = { medianFilter, psnr, ssim, downscale, blocky, bicubicUpscale, compareDenoising, compareSuperres };
+  const api = { medianFilter, psnr, ssim, downscale, blocky, bicubicUpscale, compareDenoising, compareSuperres,
+                summary };
   root.GenmodelsDenoiser = { ...api, attach, open, show, state, stats: state.stats };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
 })(typeof window !== "undefined" ? window : globalThis);
