@@ -17,7 +17,7 @@ import gradio as gr  # noqa: E402
 
 import genmodels  # noqa: E402
 from genmodels import style  # noqa: E402
-from ui import denoiser_tab, gan_tab, style_tab, train_tab, vae_tab  # noqa: E402
+from ui import denoiser_tab, explorer_tab, gan_tab, latent_map_tab, style_tab, train_tab  # noqa: E402
 from ui.common import expire_states, log_rejections, page_script  # noqa: E402
 
 CSS = """
@@ -41,10 +41,10 @@ def build_app() -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=hosting.cache_sweep()) as demo:
         gr.Markdown(f"# {TITLE}\nEvery tab is a small model you can poke at; each says what it shows and why.")
         with gr.Tabs() as tabs:
-            explorer = vae_tab.build(demo)
+            handover = latent_map_tab.build(demo, explorer_tab.build(demo))     # tabs 1 and 2
             for tab in (denoiser_tab, gan_tab, style_tab):
                 tab.build(demo)
-            train_tab.build(demo, explorer, tabs)        # the VAE a visitor trains goes to tabs 1 and 2
+            train_tab.build(demo, handover, tabs)        # the VAE a visitor trains goes to tabs 1 and 2
     log_rejections(demo)
     expire_states(demo)         # a session's own state (a trained VAE) is freed an hour after it was last set
     if hosting.ZERO_GPU:
@@ -71,7 +71,7 @@ def launch(**kwargs):
     kwargs.setdefault("max_file_size", hosting.max_upload())
     # sessions whose state the server keeps (each holds a copy of the page's settings; a trained VAE ~3 MB)
     kwargs.setdefault("state_session_capacity", hosting.sessions())
-    return demo.launch(css=CSS, head=vae_tab.head() + page_script(), **kwargs)
+    return demo.launch(css=CSS, head=explorer_tab.head() + page_script(), **kwargs)
 
 
 if __name__ == "__main__":

@@ -46,10 +46,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # to left (the epoch slider starts at the last epoch), and on a server path, which image it changes: the n-th
 # image with that class in the open tab
 CONTROLS = {
-    "z1": dict(tab=None, label="z1", stats="GenmodelsExplorer", leftwards=False, image=(".pixelated img", 0)),
-    "level": dict(tab="Denoising", label="Noise level", stats="GenmodelsDenoiser", leftwards=False,
+    "z1": dict(tab=None, label="z1", stats="Genmodels.tabs.explorer", leftwards=False, image=(".pixelated img", 0)),
+    "level": dict(tab="Denoising", label="Noise level", stats="Genmodels.tabs.denoiser", leftwards=False,
                   image=(".label-above img", 1)),
-    "epoch": dict(tab="GAN", label="Epoch", stats="GenmodelsGan", leftwards=True, image=(".label-above img", 2)),
+    "epoch": dict(tab="GAN", label="Epoch", stats="Genmodels.tabs.gan", leftwards=True, image=(".label-above img", 2)),
 }
 PAGE_FILES = ("vae-decoder", "page-", "test-sample")      # what the page fetches for its own models
 
@@ -63,7 +63,9 @@ WATCH = """([selector, nth]) => {
     .flatMap((t) => [...t.querySelectorAll(selector)])[nth] || [...document.querySelectorAll(selector)][nth];
   new MutationObserver(() => {
     const i = img();
-    if (i && i.src !== window.__drag.lastSrc) { window.__drag.lastSrc = i.src; window.__drag.imgChanges.push(performance.now()); }
+    if (i && i.src !== window.__drag.lastSrc) {
+      window.__drag.lastSrc = i.src; window.__drag.imgChanges.push(performance.now());
+    }
   }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['src'], childList: true});
 }"""
 
@@ -116,22 +118,22 @@ async def drag(browser, url: str, latency: float, pid: int, client_side: bool, c
     stats = c["stats"]
     if c["tab"]:
         if client_side:
-            await page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.firstDrawAt",
+            await page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.firstDrawAt",
                                          timeout=60_000)
         await page.wait_for_timeout(1500)
         fetched.clear()
         clicked = await page.evaluate("performance.now()")
         await page.get_by_role("tab", name=c["tab"]).click()
         if client_side:
-            await page.wait_for_function(f"() => window.{stats} && {stats}.stats.firstDrawAt", timeout=60_000)
+            await page.wait_for_function(f"() => window.Genmodels && window.{stats}.stats.firstDrawAt", timeout=60_000)
             tab_first_ms = await page.evaluate(f"{stats}.stats.firstDrawAt") - clicked
         await page.wait_for_timeout(1500)
     elif client_side:
-        await page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.firstDrawAt",
+        await page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.firstDrawAt",
                                      timeout=60_000)
-        first_decode_ms = await page.evaluate("GenmodelsExplorer.stats.firstDrawAt")
+        first_decode_ms = await page.evaluate("Genmodels.tabs.explorer.stats.firstDrawAt")
         load_ms = await page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
-        attached_ms = await page.evaluate("GenmodelsExplorer.stats.attachedAt")   # the tab's image on screen
+        attached_ms = await page.evaluate("Genmodels.tabs.explorer.stats.attachedAt")   # the tab's image on screen
     slider = page.get_by_label(f"range slider for {c['label']}", exact=True)
     await slider.scroll_into_view_if_needed()
     await page.wait_for_timeout(1000)
@@ -176,7 +178,8 @@ async def drag(browser, url: str, latency: float, pid: int, client_side: bool, c
             "drag_s": round((d["up"] - d["down"]) / 1000, 2),
             "slider_values_passed": len(set(d["values"])),     # a stepped slider (Epoch) has only so many
             "first_client_decode_ms": None if first_decode_ms is None else round(first_decode_ms),
-            "first_client_decode_after_load_event_ms": None if first_decode_ms is None else round(first_decode_ms - load_ms),
+            "first_client_decode_after_load_event_ms": (None if first_decode_ms is None
+                                                         else round(first_decode_ms - load_ms)),
             "first_client_decode_after_tab_on_screen_ms": None if first_decode_ms is None else
             round(first_decode_ms - attached_ms),
             "tab_click_to_first_image_ms": None if tab_first_ms is None else round(tab_first_ms),
@@ -224,17 +227,20 @@ def main() -> None:
             proc.wait()
         if worktree:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
-    scripts = {f.name: f.stat().st_size for f in sorted((ROOT / "ui" / "static").glob("*.js"))}
+    static = ROOT / "ui" / "static"
+    scripts = {str(f.relative_to(static)): f.stat().st_size for f in sorted(static.rglob("*.js"))}
     weights = {f.name: f.stat().st_size for f in sorted((ROOT / "weights").glob("*.safetensors"))
                if f.name.startswith(("vae-decoder", "page-"))}
     results["page_weight_bytes"] = {**scripts, **weights}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "browser_drag.json").write_text(json.dumps(results, indent=2))
-    print("\n| control: path @ round trip | images shown / s while dragging (values passed) | final image after release "
+    print("\n| control: path @ round trip | images shown / s while dragging (values passed) "
+          "| final image after release "
           "| requests during drag | server CPU s per s (idle) | tab click → first image |\n|---|---|---|---|---|---|")
     for key, r in results.items():
         if key != "page_weight_bytes":
-            print(f"| {key} | {r['images_per_s']} ({r['slider_values_passed']}) | {r['final_after_release_ms']} ms | {r['requests_during_drag']} | "
+            print(f"| {key} | {r['images_per_s']} ({r['slider_values_passed']}) | {r['final_after_release_ms']} ms "
+                  f"| {r['requests_during_drag']} | "
                   f"{r['server_cpu_per_s']} ({r['server_cpu_per_s_idle']}) | {r['tab_click_to_first_image_ms']} ms |")
     print("page weight:", results["page_weight_bytes"])
 

@@ -32,7 +32,7 @@ async def open_tab3(browser, url: str, client_side: bool):
     await page.goto(url)
     await page.get_by_role("tab", name="Denoising").click()
     if client_side:
-        await page.wait_for_function("() => window.GenmodelsDenoiser && GenmodelsDenoiser.stats.draws > 0",
+        await page.wait_for_function("() => window.Genmodels?.tabs.denoiser.stats.draws > 0",
                                      timeout=120_000)
     else:
         await page.get_by_text("over the median filter").first.wait_for(timeout=120_000)
@@ -70,7 +70,7 @@ async def measure(url: str, pid: int, client_side: bool) -> dict:
         await asyncio.gather(*(drag(page, box) for page, box in pages))
         t1 = time.monotonic()
         cpu = (cpu_seconds(pid) - cpu0) / (t1 - t0)
-        draws = [await page.evaluate("window.GenmodelsDenoiser ? GenmodelsDenoiser.stats.draws : null")
+        draws = [await page.evaluate("window.Genmodels?.tabs.denoiser ? Genmodels.tabs.denoiser.stats.draws : null")
                  for page, _ in pages]
         await browser.close()
     return {"pages": PAGES, "drag_s": round(t1 - t0, 1), "requests_during_drags": sum(t0 <= r <= t1 for r in requests),
@@ -102,7 +102,7 @@ def main() -> None:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "class_drag.json").write_text(json.dumps(results, indent=2))
-    print(f"\n| path | pages dragging | requests during the drags | server CPU s per s (idle) |\n|---|---|---|---|")
+    print("\n| path | pages dragging | requests during the drags | server CPU s per s (idle) |\n|---|---|---|---|")
     for name, r in results.items():
         print(f"| {name} | {r['pages']} × {r['drag_s']} s | {r['requests_during_drags']} | "
               f"{r['server_cpu_per_s']} ({r['server_cpu_per_s_idle']}) |")

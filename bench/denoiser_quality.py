@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 import genmodels  # noqa: E402
 from genmodels import noise  # noqa: E402
 from genmodels.data import DATASETS, load_split  # noqa: E402
+from genmodels.denoiser import median_filter  # noqa: E402
 from genmodels.imaging import grid_pil  # noqa: E402
 from genmodels.metrics import restoration_scores  # noqa: E402
-from genmodels.denoiser import median_filter  # noqa: E402
 from genmodels.superres import bicubic_upscale  # noqa: E402
 
 SETTINGS = [("gaussian", 0.3), ("gaussian", 0.5), ("salt_pepper", 0.1), ("salt_pepper", 0.2), ("lesson", 1.0),
@@ -71,7 +71,7 @@ def main() -> None:
     for d, x in images.items():
         for factor, kind in ((2, "superres"), (4, "superres4")):
             small = noise.downscale(x, factor)
-            row = {"bicubic": restoration_scores(lambda s: bicubic_upscale(s, factor), small, x)}
+            row = {"bicubic": restoration_scores(lambda s, f=factor: bicubic_upscale(s, f), small, x)}
             for m in images:
                 row[m] = restoration_scores(genmodels.load_model(kind, m), small, x)
             sr[(d, factor)] = row

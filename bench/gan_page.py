@@ -24,7 +24,7 @@ from safetensors.torch import save
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from browser_drag import CHROMIUM_ARGS, OUT, start_app, ROOT  # noqa: E402
+from browser_drag import CHROMIUM_ARGS, OUT, ROOT, start_app  # noqa: E402
 
 import genmodels  # noqa: E402
 from genmodels.browser import layer_list  # noqa: E402
@@ -45,8 +45,8 @@ def exported(dataset: str = "mnist") -> dict[str, str]:
 
 TIME_PAGE = """async ([g64, d64, draws]) => {
   const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
-  const G = new GenmodelsNN.Network(GenmodelsNN.parseSafetensors(bytes(g64)));
-  const D = new GenmodelsNN.Network(GenmodelsNN.parseSafetensors(bytes(d64)));
+  const G = new Genmodels.nn.Network(Genmodels.nn.parseSafetensors(bytes(g64)));
+  const D = new Genmodels.nn.Network(Genmodels.nn.parseSafetensors(bytes(d64)));
   const z = Array.from({length: draws}, () => Float32Array.from({length: 64}, () => Math.random() * 2 - 1));
   const t = performance.now();
   for (const v of z) D.forward(G.forward(v), [1, 28, 28]);
@@ -63,7 +63,7 @@ async def main() -> None:
             browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
             page = await browser.new_page(viewport={"width": 1400, "height": 1000})
             await page.goto(url)
-            await page.wait_for_function("() => window.GenmodelsNN", timeout=60_000)
+            await page.wait_for_function("() => window.Genmodels?.nn", timeout=60_000)
             page_ms = [await page.evaluate(TIME_PAGE, [files["generator"], files["discriminator"], DRAWS])
                        for _ in range(REPEATS + 1)][1:]                  # the first run warms the JIT
             results["page_60_draws_ms"] = [round(v) for v in page_ms]

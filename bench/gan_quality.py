@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import genmodels  # noqa: E402
-from genmodels.data import DATASETS, load_split  # noqa: E402
 from genmodels import gan_filter  # noqa: E402
+from genmodels.data import DATASETS, load_split  # noqa: E402
 from genmodels.gan import DEFAULT_KEEP  # noqa: E402
 from genmodels.imaging import grid_pil  # noqa: E402
 from genmodels.metrics import classifier_features, sample_quality  # noqa: E402
@@ -91,7 +91,7 @@ def course_samples(G: CourseGenerator, n: int, seed: int = 0) -> torch.Tensor:
 
 
 def report(name: str, q: dict, classes) -> None:
-    shares = ", ".join(f"{c} {100 * s:.1f}%" for c, s in zip(classes, q["class_shares"]))
+    shares = ", ".join(f"{c} {100 * s:.1f}%" for c, s in zip(classes, q["class_shares"], strict=False))
     print(f"  {name}: classifier FID {q['fid']:.2f}, mean top-class probability {q['mean_top_probability']:.4f}, "
           f"class shares {min(q['class_shares']) * 100:.1f}–{max(q['class_shares']) * 100:.1f}% ({shares})",
           flush=True)
@@ -107,7 +107,7 @@ def filter_sweep(gan, classifier, test_feats, kinds=(5, 10, 20, 40)) -> None:
         cal = gan_filter.calibrate(calibration[1], calibration[0], k=k)
         cuts[f"{k} kinds"] = lambda r, f, cal=cal: gan_filter.keep_most_real(cal, f, r, 1000)
     for name, cut in cuts.items():
-        kept = torch.cat([x[cut(r, f)] for x, (r, f) in zip(draws, judged)])
+        kept = torch.cat([x[cut(r, f)] for x, (r, f) in zip(draws, judged, strict=False)])
         report(f"filter sweep, {name}", sample_quality(classifier, kept, test_feats), [""] * 10)
 
 

@@ -73,7 +73,7 @@ def timed(fn, device: str, repeats: int) -> tuple[object, float]:
 
 def largest_difference(a, b) -> float:
     if isinstance(a, tuple):
-        return max(largest_difference(x, y) for x, y in zip(a, b))
+        return max(largest_difference(x, y) for x, y in zip(a, b, strict=False))
     return float((a.float().cpu() - b.float().cpu()).abs().max())
 
 
@@ -95,8 +95,11 @@ def model_rows(device: str, repeats: int) -> list[Row]:
     }
     rows = []
     for name, (kind, dataset, call) in calls.items():
-        cpu_out, cpu_ms = timed(lambda: call(genmodels.load_model(kind, dataset, device="cpu")), "cpu", repeats)
-        dev_out, dev_ms = timed(lambda: call(genmodels.load_model(kind, dataset, device=device)), device, repeats)
+        def run_on(where: str, c=call, k=kind, d=dataset):
+            return lambda: c(genmodels.load_model(k, d, device=where))
+
+        cpu_out, cpu_ms = timed(run_on("cpu"), "cpu", repeats)
+        dev_out, dev_ms = timed(run_on(device), device, repeats)
         diff = largest_difference(cpu_out, dev_out)
         rows.append(Row(f"model {name}", f"max diff {diff:.1e}; CPU {cpu_ms:.1f} ms, {device} {dev_ms:.1f} ms",
                         f"≤ {MODEL_TOLERANCE:g}", diff <= MODEL_TOLERANCE))

@@ -230,8 +230,8 @@ def phase_uploads(url: str, mem: Memory, work: Path, temp: Path, n: int) -> dict
     base, folder_before = mem.reset(), folder_mib(temp)
     with ThreadPoolExecutor(4) as pool:
         told = list(pool.map(lambda f: denoise_with(url, f[0]), files))
-    good = [t for t, (_, ok) in zip(told, files) if ok]
-    bad = [t for t, (_, ok) in zip(told, files) if not ok]
+    good = [t for t, (_, ok) in zip(told, files, strict=False) if ok]
+    bad = [t for t, (_, ok) in zip(told, files, strict=False) if not ok]
     return {"uploads": n, "good": len(good), "good_accepted": sum(t is None for t in good),
             "bad": len(bad), "bad_refused_with_message": sum(bool(t) for t in bad),
             "messages": sorted({t for t in bad if t}), "base_mib": round(base),

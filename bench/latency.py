@@ -220,17 +220,17 @@ def main() -> None:
     import torch
 
     from genmodels.latent import get_space
-    from ui import vae_tab
+    from ui import explorer_tab
     torch.set_grad_enabled(False)
     vae = get_space("mnist").vae
     model_ms, fn_ms = [], []
-    for i in range(300):
+    for _ in range(300):
         z = torch.randn(1, 2)
         t = time.perf_counter()
         vae.decode(z)
         model_ms.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        vae_tab.decode("mnist", float(z[0, 0]), float(z[0, 1]))
+        explorer_tab.decode("mnist", float(z[0, 0]), float(z[0, 1]))
         fn_ms.append((time.perf_counter() - t) * 1000)
 
     res = {

@@ -1,7 +1,7 @@
 """Use the running app in headless Chromium and screenshot each step: python bench/screenshot.py URL OUT_DIR
 
-Tab 1: initial view (decoded in the page), after clicking a manifold cell. Tab 2: after drawing a '7' and encoding it, after
-picking two test images as A and B (the walk). Tab 3: salt-and-pepper noise on a test image. Tab 4: samples
+Tab 1: initial view (decoded in the page), after clicking a manifold cell. Tab 2: after drawing a '7' and encoding it,
+after picking two test images as A and B (the walk). Tab 3: salt-and-pepper noise on a test image. Tab 4: samples
 with the discriminator's view. Tab 5: a style run streaming, then stopped; the time to its first preview. Tab 6: a
 20 s training run on MNIST (train.png).
 Prints what it checked; the PNGs are for a person to look at.
@@ -48,7 +48,7 @@ def main(url: str, out: Path) -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         page.wait_for_selector("text=Latent explorer", timeout=30_000)
-        page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0", timeout=30_000)
+        page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0", timeout=30_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out / "explorer.png"))
         manifold = page.locator("#manifold img")
@@ -66,7 +66,7 @@ def main(url: str, out: Path) -> None:
         stroke = [(-50, -70), (50, -70), (-10, 80)]            # a '7': top bar, then the diagonal
         page.mouse.move(cx + stroke[0][0], cy + stroke[0][1])
         page.mouse.down()
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
             for i in range(1, 16):
                 page.mouse.move(cx + x0 + (x1 - x0) * i / 15, cy + y0 + (y1 - y0) * i / 15)
         page.mouse.up()

@@ -22,11 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import genmodels  # noqa: E402
 from genmodels import latent  # noqa: E402
-from genmodels.latent import GRID_N, slider_radius  # noqa: E402
 from genmodels.data import DATASETS, load_split  # noqa: E402
 from genmodels.imaging import grid_pil  # noqa: E402
+from genmodels.latent import GRID_N, slider_radius  # noqa: E402
 from genmodels.metrics import encode_all, knn_accuracy, vae_negative_elbo  # noqa: E402
-
 
 CONFIDENT = 0.9
 OUT = Path(__file__).resolve().parent / "out"
@@ -46,7 +45,7 @@ def evaluate(dataset: str, root: str) -> dict:
     grid = latent.decode_grid(vae, radius, GRID_N)
     probs = clf.predict_proba(grid)
     conf, cls = probs.max(1)
-    confident = sorted({int(c) for c, p in zip(cls, conf) if p >= CONFIDENT})
+    confident = sorted({int(c) for c, p in zip(cls, conf, strict=False) if p >= CONFIDENT})
     best = {DATASETS[dataset].classes[c]: round(float(probs[:, c].max()), 3) for c in range(10)}
     inside = (test_mu.abs() <= radius).all(1).float().mean().item()
     OUT.mkdir(exist_ok=True)

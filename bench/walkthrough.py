@@ -69,14 +69,14 @@ class Visit:
         stroke = [(-r, -1.4 * r), (r, -1.4 * r), (-0.2 * r, 1.6 * r)]
         self.page.mouse.move(cx + stroke[0][0], cy + stroke[0][1])
         self.page.mouse.down()
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
             for i in range(1, 16):
                 self.page.mouse.move(cx + x0 + (x1 - x0) * i / 15, cy + y0 + (y1 - y0) * i / 15)
         self.page.mouse.up()
 
 
 def explorer(v: Visit) -> None:
-    v.page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0", timeout=60_000)
+    v.page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0", timeout=60_000)
     v.type_into("number input for z1", "1.5")
     v.seen("Latent explorer: z1 = 1.5 typed")
     v.type_into("number input for z1", "99")

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from .data import DATASETS
+from .vae import VAE
 from .weights import WEIGHTS_DIR
 
 # the page's models: kind -> (registry kind, the modules run in order, the last function)
@@ -32,12 +33,14 @@ def page_files() -> list[Path]:
     return [page_path(k, d) for k in (*PAGE_MODELS, "timeline") for d in DATASETS]
 
 
-def _folded(layer: nn.Module, bn: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+def _folded(layer: nn.Conv2d | nn.Linear, bn: nn.BatchNorm1d | nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
     """A convolution or linear layer then batch norm (eval mode) as one layer's weight and bias."""
-    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-    bias = layer.bias if layer.bias is not None else torch.zeros_like(bn.running_mean)
+    mean, var = bn.running_mean, bn.running_var
+    assert mean is not None and var is not None, "batch norm without running statistics"
+    scale = bn.weight / torch.sqrt(var + bn.eps)
+    bias = layer.bias if layer.bias is not None else torch.zeros_like(mean)
     weight = layer.weight * scale.reshape(-1, *[1] * (layer.weight.dim() - 1))
-    return weight, (bias - bn.running_mean) * scale + bn.bias
+    return weight, (bias - mean) * scale + bn.bias
 
 
 def layer_list(modules: nn.Module, prefix: str, tensors: dict[str, torch.Tensor] | None = None) -> list[dict]:
@@ -51,7 +54,9 @@ def layer_list(modules: nn.Module, prefix: str, tensors: dict[str, torch.Tensor]
     layers: list[dict] = []
     for i, (name, m) in enumerate(flat):
         names = {"weight": f"{name}.weight", "bias": f"{name}.bias"}
-        params = (m.weight, m.bias) if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)) else None
+        params: tuple[torch.Tensor, torch.Tensor | None] | None = None
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            params = (m.weight, m.bias)
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             continue                                           # folded into the layer before it
         if isinstance(m, (nn.Conv2d, nn.Linear)) and i + 1 < len(flat) and isinstance(flat[i + 1][1],
@@ -82,8 +87,11 @@ def layer_list(modules: nn.Module, prefix: str, tensors: dict[str, torch.Tensor]
         else:
             raise TypeError(f"no browser version of {type(m).__name__}")
         if params is not None and tensors is not None:
-            tensors[names["weight"]] = params[0].detach().float().contiguous()
-            tensors[names["bias"]] = params[1].detach().float().contiguous()
+            weight, bias = params
+            if bias is None:
+                raise TypeError(f"no browser version of {name}: a layer without a bias")
+            tensors[names["weight"]] = weight.detach().float().contiguous()
+            tensors[names["bias"]] = bias.detach().float().contiguous()
     return layers
 
 
@@ -102,7 +110,7 @@ def provenance(source: Path, metadata: dict, command: str) -> dict:
             "training_command": command}
 
 
-def decoder_export(vae: nn.Module, about: dict) -> tuple[dict[str, torch.Tensor], dict]:
+def decoder_export(vae: VAE, about: dict) -> tuple[dict[str, torch.Tensor], dict]:
     """A VAE's decoder as the page's runtime loads it (float32 tensors; `layers` and `about` in the metadata):
     how a visitor's own VAE (genmodels.live) reaches the latent explorer."""
     tensors: dict[str, torch.Tensor] = {}

@@ -4,7 +4,8 @@ these (the UI turns the ValueError into a message in the page)."""
 from __future__ import annotations
 
 import math
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 MAX_SEED = 2 ** 31 - 1     # seeds for noise and for the GAN: whole numbers 0 … MAX_SEED
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -82,7 +82,7 @@ def held_out_images(dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
     return _held_out(canonical_dataset(dataset))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _held_out(dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
     path = test_subset_path(dataset)
     if not path.exists():
@@ -117,7 +117,7 @@ def load_sample(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]
     return _sample(canonical_dataset(dataset))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sample(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     path = sample_path(dataset)
     if not path.exists():

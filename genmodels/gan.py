@@ -15,7 +15,6 @@ from torch.nn.utils.parametrizations import spectral_norm
 from . import checks, gan_filter
 from .device import on_model_device
 
-
 DEFAULT_KEEP = 0.6   # the app's discriminator filter: show the 60% of draws the discriminator finds most real
 DEFAULT_EPOCHS = 10  # train.gan's epochs when --epochs is not given
 MIN_KEEP, MAX_TRUNCATION = 0.1, 2.0
@@ -137,7 +136,7 @@ class GAN(nn.Module):
         realness, features = self.calibration_draw()
         return gan_filter.calibrate(features, realness)
 
-    def set_shipped_filter(self, tensors: dict[str, torch.Tensor], made_from: str) -> bool:
+    def set_shipped_filter(self, tensors: dict[str, torch.Tensor], made_from: str | None) -> bool:
         """Use a shipped calibration if `made_from` (its weights' fingerprint) is these weights'; whether it was."""
         if made_from != self.fingerprint():
             return False

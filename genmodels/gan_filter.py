@@ -5,8 +5,8 @@ like trousers more than dresses. So the filter first learns the generator's own 
 and no classifier: k-means on the discriminator's penultimate features of a fixed calibration draw (first cut to
 PROJECTION_DIMS by a fixed random projection, which keeps their distances nearly the same and makes this cheap).
 A new image is then scored by where its realness falls *among the calibration images of its own kind* (a
-percentile), and the cut keeps the highest percentiles. Every kind loses about the same share, so the filter keeps the generator's mix
-and only drops each kind's worst draws.
+percentile), and the cut keeps the highest percentiles. Every kind loses about the same share, so the filter keeps the
+generator's mix and only drops each kind's worst draws.
 """
 from __future__ import annotations
 

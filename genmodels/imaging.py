@@ -115,7 +115,7 @@ def shrunk(img: Image.Image, max_side: int) -> Image.Image:
     elif img.mode not in ("1", "L", "LA", "RGB", "RGBA", "F", "CMYK", "YCbCr"):
         img = img.convert("RGBA")
     if max(img.size) > max_side:          # a new image (a caller's own picture is left as it is)
-        img = img.resize(fitted(img.size, max_side), Image.LANCZOS, reducing_gap=2.0)
+        img = img.resize(fitted(img.size, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
     return img
 
 
@@ -150,7 +150,7 @@ def trim_borders(img: Image.Image, std: float = BORDER_STD, most: float = BORDER
         cut = [_leading(flat_cols), _leading(flat_rows), _leading(flat_cols[::-1]), _leading(flat_rows[::-1])]
         limits = [int(w * most) - left, int(h * most) - top, right - int(w * (1 - most)),
                   bottom - int(h * (1 - most))]
-        cut = [max(0, min(c, limit)) for c, limit in zip(cut, limits)]
+        cut = [max(0, min(c, limit)) for c, limit in zip(cut, limits, strict=False)]
         if not any(cut):
             break
         box = [left + cut[0], top + cut[1], right - cut[2], bottom - cut[3]]
@@ -173,7 +173,7 @@ def to_pil(x: torch.Tensor, scale: int = 1) -> Image.Image:
     elif x.dim() != 2:
         raise ValueError(f"expected a one- or three-channel image, got shape {tuple(x.shape)}")
     img = Image.fromarray((x.clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8))
-    return img.resize((img.width * scale, img.height * scale), Image.NEAREST) if scale != 1 else img
+    return img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST) if scale != 1 else img
 
 
 def make_grid(images: torch.Tensor, nrow: int, padding: int = 0, pad_value: float = 0.0) -> torch.Tensor:
@@ -211,7 +211,7 @@ def sample_grid(images: torch.Tensor, scores: torch.Tensor | None = None, width:
     img = Image.new("RGB", (nrow * cell_w + pad, rows * cell_h + pad), "white")
     draw = ImageDraw.Draw(img)
     font = ImageFont.load_default(size=band - 4)
-    for i, (digit, s) in enumerate(zip(images, scores.tolist())):
+    for i, (digit, s) in enumerate(zip(images, scores.tolist(), strict=False)):
         x0, y0 = pad + (i % nrow) * cell_w, pad + (i // nrow) * cell_h
         img.paste(to_pil(digit[0], scale=scale).convert("RGB"), (x0, y0))
         label = f"{s:.2f}"
@@ -286,7 +286,7 @@ def mnistify(image: Picture, threshold: float = 0.15, what: str = "Image") -> to
                             indexing="ij")
     mass = small.sum().clamp_min(1e-6)
     cy, cx = (small * ys).sum() / mass, (small * xs).sum() / mass
-    top = int(round(14 - cy.item() - 0.5)); left = int(round(14 - cx.item() - 0.5))
+    top, left = int(round(14 - cy.item() - 0.5)), int(round(14 - cx.item() - 0.5))
     top, left = min(max(top, 0), 28 - nh), min(max(left, 0), 28 - nw)
     out = torch.zeros(1, 1, 28, 28)
     out[0, 0, top:top + nh, left:left + nw] = small

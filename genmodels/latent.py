@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
+from typing import cast
 
 import torch
 from PIL import Image
@@ -157,7 +158,7 @@ class LatentSpace:
     sample_images: torch.Tensor      # the shipped test sample, N×1×28×28
     sample_labels: torch.Tensor
     sample_indices: torch.Tensor
-    manifold: Image.Image = field(repr=False, default=None)
+    manifold: Image.Image | None = field(repr=False, default=None)      # the decoded grid, set once built
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -178,7 +179,7 @@ class LatentSpace:
     @torch.no_grad()
     def class_probabilities(self, image: torch.Tensor) -> dict[str, float]:
         p = self.classifier.predict_proba(image.reshape(1, 1, 28, 28))[0]
-        return {name: float(v) for name, v in zip(self.classes, p)}
+        return {name: float(v) for name, v in zip(self.classes, p, strict=False)}
 
 
 def space_for(dataset: str, vae: VAE, held_out: tuple[torch.Tensor, torch.Tensor]) -> LatentSpace:
@@ -188,26 +189,26 @@ def space_for(dataset: str, vae: VAE, held_out: tuple[torch.Tensor, torch.Tensor
     images, labels, indices = load_sample(key)
     with torch.no_grad():
         mu, logvar = vae.encode(held_out[0])
-    space = LatentSpace(dataset=key, vae=vae, classifier=load_model("classifier", key), radius=slider_radius(),
-                        test_mu=mu, test_logvar=logvar, test_labels=held_out[1].long(),
+    space = LatentSpace(dataset=key, vae=vae, classifier=cast(Classifier, load_model("classifier", key)),
+                        radius=slider_radius(), test_mu=mu, test_logvar=logvar, test_labels=held_out[1].long(),
                         sample_images=images, sample_labels=labels, sample_indices=indices)
     space.manifold = manifold_image(vae, space.radius)
     return space
 
 
-@lru_cache(maxsize=None)
+@cache
 def slider_radius() -> float:
     """One slider half-range for every dataset: the smallest that covers each encoded test set."""
     return max(covering_radius(load_extras("vae", d)["test_mu"]) for d in DATASETS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _space(key: str) -> LatentSpace:
-    vae = load_model("vae", key)
+    vae = cast(VAE, load_model("vae", key))
     extras = load_extras("vae", key)
     images, labels, indices = load_sample(key)
     space = LatentSpace(
-        dataset=key, vae=vae, classifier=load_model("classifier", key), radius=slider_radius(),
+        dataset=key, vae=vae, classifier=cast(Classifier, load_model("classifier", key)), radius=slider_radius(),
         test_mu=extras["test_mu"], test_logvar=extras["test_logvar"], test_labels=extras["test_labels"].long(),
         sample_images=images, sample_labels=labels, sample_indices=indices,
     )

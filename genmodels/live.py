@@ -6,15 +6,16 @@ images' encodings, so a view can draw the map organising itself. The model is th
 connected (two 256-wide layers each side of the 2-D code): on a 2-core CPU it takes ~140 steps of 64 images a
 second, 5× the images of the convolutional one, and its map sorts itself into clusters within a minute. The
 training step is the library's one (genmodels.vae.training_step, as train/vae.py uses). Everything random comes
-from the seed: the same seed and settings give the same run, step for step. Stop by closing the generator (or by `stop()` returning True).
+from the seed: the same seed and settings give the same run, step for step. Stop by closing the
+generator (or by `stop()` returning True).
 """
 from __future__ import annotations
 
 import copy
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import torch
 from torch import nn
@@ -73,12 +74,14 @@ def new_model(seed: int, config: VAEConfig = LIVE_CONFIG) -> VAE:
     for module in model.modules():
         if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
             init_default(module, gen)
-        elif any(True for _ in module.parameters(recurse=False)) or any(True for _ in module.buffers(recurse=False)):
+        elif isinstance(module, nn.modules.batchnorm._NormBase):
             module.reset_parameters()        # no random draws: normalisation layers' ones and zeros
+        elif any(True for _ in module.parameters(recurse=False)) or any(True for _ in module.buffers(recurse=False)):
+            raise TypeError(f"no initialisation for {type(module).__name__}")
     return model
 
 
-def init_default(module: nn.Module, gen: torch.Generator) -> None:
+def init_default(module: nn.Linear | nn.Conv2d | nn.ConvTranspose2d, gen: torch.Generator) -> None:
     """nn.Linear's and nn.Conv*'s own reset_parameters, drawing from `gen`."""
     nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=gen)
     if module.bias is not None:
@@ -112,14 +115,15 @@ def train_vae(dataset: str, *, beta: float = 1.0, seed: int = 0, lr: float = DEF
     model = new_model(seed).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: dict[str, list[float]] = {"step": [], "seconds": [], "reconstruction": [], "kl": []}
-    start, step, since = time.monotonic(), 0, []
+    start, step = time.monotonic(), 0
+    since: list[tuple[float, float, float]] = []      # each step's loss terms since the last frame
 
     def frame(done: bool = False) -> Frame:
         snapshot = copy.deepcopy(model).cpu().eval().requires_grad_(False)
         mu = encode_all(snapshot, shown_x)[0]
-        mean = [sum(v) / len(since) for v in zip(*since)] if since else [math.nan] * 3
+        loss, rec, kl = (sum(v) / len(since) for v in zip(*since, strict=True)) if since else (math.nan,) * 3
         since.clear()
-        return Frame(step, time.monotonic() - start, *mean, model=snapshot, test_mu=mu, test_labels=shown_y,
+        return Frame(step, time.monotonic() - start, loss, rec, kl, model=snapshot, test_mu=mu, test_labels=shown_y,
                      knn=leave_one_out_knn(mu, shown_y),
                      history={k: list(v) for k, v in history.items()}, done=done, source=source)
 
@@ -134,7 +138,7 @@ def train_vae(dataset: str, *, beta: float = 1.0, seed: int = 0, lr: float = DEF
                                           generator=noise)
             step += 1
             since.append((loss, rec, kl))
-            for key, value in zip(history, (step, time.monotonic() - start, rec, kl)):
+            for key, value in zip(history, (step, time.monotonic() - start, rec, kl), strict=False):
                 history[key].append(value)
             finished = (max_steps is not None and step >= max_steps) or time.monotonic() - start >= max_seconds
             if finished or (stop is not None and stop()):

@@ -27,7 +27,7 @@ def vae_negative_elbo(vae: VAE, images: torch.Tensor, samples: int = 1, batch: i
         for _ in range(samples):
             logits = vae.decode_logits(VAE.reparameterize(mu, logvar))
             loss, rec, kl = negative_elbo(logits, x, mu, logvar)
-            for k, v in zip(total, (loss, rec, kl)):
+            for k, v in zip(total, (loss, rec, kl), strict=False):
                 total[k] += v.item() * len(x) / samples
     torch.random.set_rng_state(gen_state)
     return {k: v / len(images) for k, v in total.items()}
@@ -43,7 +43,7 @@ def knn_accuracy(train_z: torch.Tensor, train_y: torch.Tensor, test_z: torch.Ten
         idx = d.topk(k, largest=False).indices
         votes = train_y[idx]
         pred = torch.mode(votes, dim=1).values
-        correct += (pred == test_y[i:i + batch]).sum().item()
+        correct += int((pred == test_y[i:i + batch]).sum().item())
     return correct / len(test_z)
 
 

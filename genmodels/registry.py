@@ -133,8 +133,8 @@ def load_model(kind: str, dataset: str = "mnist", cached: bool = True, device: s
             f"Weights file {e.path} does not fit the {kind} model ({err}). Rebuild it with: {e.train_command}"
         ) from err
     model.to(device).eval().requires_grad_(False)
-    model.metadata = metadata
-    if kind == "gan":
+    model.metadata = metadata                   # type: ignore[assignment]  # a plain attribute, not a submodule
+    if isinstance(model, GAN):
         _use_shipped_filter(model, e.dataset)
     if cached:
         _cache[key] = model

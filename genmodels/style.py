@@ -21,8 +21,9 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import cast
 
 import numpy as np
 import torch
@@ -56,11 +57,11 @@ def working_size(width: int, height: int, size: int) -> tuple[int, int]:
 
 def to_tensor(img: Image.Image, wh: tuple[int, int]) -> torch.Tensor:
     """RGB PIL image → 1×3×H×W float in [0,1] at size wh."""
-    img = img.resize(wh, Image.LANCZOS) if img.size != wh else img
+    img = img.resize(wh, Image.Resampling.LANCZOS) if img.size != wh else img
     return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)[None].contiguous()
 
 
-def resized(x: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
+def resized(x: torch.Tensor, hw: tuple[int, ...]) -> torch.Tensor:
     """x at height×width hw: antialiased when it shrinks, bicubic (clipped to [0,1]) when it grows."""
     if tuple(x.shape[-2:]) == tuple(hw):
         return x
@@ -159,22 +160,28 @@ class Settings:
         put("seed", checks.seed(self.seed))
 
     @property
+    def where(self) -> str:
+        """The device the run uses (the one asked for, else the default one; set when the settings are made)."""
+        assert self.device is not None
+        return self.device
+
+    @property
     def dtype(self) -> torch.dtype | None:
         """The convolutions' autocast dtype (None: float32)."""
-        return PRECISIONS[default_precision(self.device) if self.precision == "auto" else self.precision]
+        return PRECISIONS[default_precision(self.where) if self.precision == "auto" else self.precision]
 
     def pyramid(self) -> list[tuple[float, int]]:
         """(scale, passes) per level, coarsest first, ending with the full size; levels without passes left out."""
-        n = len(self.coarse_steps)
-        levels = [(0.5 ** (n - i), passes) for i, passes in enumerate(self.coarse_steps) if passes]
-        return levels + [(1.0, self.steps - sum(self.coarse_steps))]
+        coarse = self.coarse_steps if isinstance(self.coarse_steps, tuple) else (self.coarse_steps,)
+        levels = [(0.5 ** (len(coarse) - i), passes) for i, passes in enumerate(coarse) if passes]
+        return levels + [(1.0, self.steps - sum(coarse))]
 
 
 # ---------------------------------------------------------------- the feature network and the loss
 
 def load_vgg(device: str = "cpu") -> VGG16Features:
     """The shipped ImageNet VGG16 convolutions (conv1_1 … conv5_1) on `device`, loaded once per device."""
-    return load_model("vgg16", "imagenet", device=device)
+    return cast(VGG16Features, load_model("vgg16", "imagenet", device=device))
 
 
 def caffe(x: torch.Tensor) -> torch.Tensor:
@@ -232,13 +239,18 @@ class StyleLoss:
     def terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Weighted loss terms and their sum ('total') for the image x (1×3×H×W in [0,1])."""
         f = self.features(x)
-        content = sum(F.mse_loss(f[n].float(), self.content_targets[n]) for n in self.content_layers)
-        style = sum(F.mse_loss(gram(f[n]), self.style_targets[n]) for n in self.style_layers)
+        content = total(F.mse_loss(f[n].float(), self.content_targets[n]) for n in self.content_layers)
+        style = total(F.mse_loss(gram(f[n]), self.style_targets[n]) for n in self.style_layers)
         out = {"content": self.weights["content"] * content, "style": self.weights["style"] * style}
         if self.weights["tv"]:
             out["tv"] = self.weights["tv"] * tv_loss(x * 255.0)
-        out["total"] = sum(out.values())
+        out["total"] = total(out.values())
         return out
+
+
+def total(terms: Iterable[torch.Tensor]) -> torch.Tensor:
+    """The sum of loss terms (at least one), added in order."""
+    return cast(torch.Tensor, sum(terms))
 
 
 # ---------------------------------------------------------------- one pyramid level's objective
@@ -288,11 +300,15 @@ class Canvas:
         """After a backward pass: no pull past the [0,1] box where the pixels are the parameters."""
         if not self.scales:
             x, g = self.params[0], self.params[0].grad
+            assert g is not None, "project() follows a backward pass"
             with torch.no_grad():
                 g.masked_fill_(((x <= 0) & (g > 0)) | ((x >= 1) & (g < 0)), 0.0)
 
     def grads(self) -> list[torch.Tensor]:
-        return [p.grad for p in self.params]
+        """The parameters' gradients, after a backward pass."""
+        grads = [p.grad for p in self.params]
+        assert all(g is not None for g in grads), "grads() follows a backward pass"
+        return cast(list[torch.Tensor], grads)
 
 
 class Objective:
@@ -322,8 +338,9 @@ class Objective:
     def __call__(self, canvas: Canvas) -> torch.Tensor:
         x = canvas.image()
         if self.reuse_last and self.last is not None and torch.equal(self.last.x, x.detach()):
-            for p, g in zip(canvas.params, self.last_grads):
+            for p, g in zip(canvas.params, self.last_grads, strict=False):
                 p.grad = g.clone()
+            assert self.scale is not None           # set with the first point
             return self.last.loss / self.scale
         if self.spent:
             raise BudgetSpent
@@ -339,7 +356,7 @@ class Objective:
         self.passes += 1
         self.remember(Point(x.detach().clone(), terms["total"].detach(), {k: v.detach() for k, v in terms.items()}),
                       [g.detach().clone() for g in canvas.grads()])
-        return self.last.loss / self.scale
+        return terms["total"].detach() / self.scale
 
     def remember(self, point: Point, grads: list[torch.Tensor]) -> None:
         self.last, self.last_grads = point, grads
@@ -451,17 +468,18 @@ def stylize(content: Picture, style: Picture, size: int = 256, steps: int = 300,
     painting = open_picture(style, max_side=2 * s.size, what="Painting")
     if s.trim_borders:
         painting = imaging.trim_borders(painting)
-    vgg = load_vgg(s.device)
-    content_full = to_tensor(photo, working_size(*photo.size, s.size)).to(s.device)
-    style_full = to_tensor(painting, working_size(*painting.size, s.size)).to(s.device)
+    vgg = load_vgg(s.where)
+    content_full = to_tensor(photo, working_size(*photo.size, s.size)).to(s.where)
+    style_full = to_tensor(painting, working_size(*painting.size, s.size)).to(s.where)
 
     def frame(objective: Objective, final: bool = False, timed_out: bool = False) -> Frame:
         best = objective.best
+        assert best is not None, "a frame follows the first evaluation"
         # a run stopped by its time limit on a coarse level still ends at the size asked for
         x = resized(best.x, tuple(content_full.shape[-2:])) if timed_out else best.x
         shown = keep_colours(x, content_full) if s.preserve_colors else x
         return Frame(objective.passes, to_pil(shown), {k: float(v) for k, v in best.terms.items()},
-                     time.perf_counter() - start, s.device, final, x.detach().float().cpu(), timed_out)
+                     time.perf_counter() - start, s.where, final, x.detach().float().cpu(), timed_out)
 
     try:
         x, passes, last_preview = None, 0, -math.inf
@@ -486,6 +504,7 @@ def stylize(content: Picture, style: Picture, size: int = 256, steps: int = 300,
                 if objective.passes < s.steps and time.perf_counter() - last_preview >= s.preview_seconds:
                     last_preview = time.perf_counter()
                     yield frame(objective)
+            assert objective.best is not None, "every level evaluates its start"
             passes, x = objective.passes, objective.best.x
         yield frame(objective, final=True)
     except Stopped:       # asked before every pass and every level: no more frames

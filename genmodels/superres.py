@@ -64,7 +64,7 @@ def bicubic_upscale(x: torch.Tensor, factor: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def compare_superres(clean: torch.Tensor, model: nn.Module) -> dict[str, Scored]:
+def compare_superres(clean: torch.Tensor, model: SuperRes) -> dict[str, Scored]:
     """Shrink one clean image by the model's factor, bring it back with bicubic and with the model, score both."""
     small = noise.downscale(clean, model.factor)
     blocky = F.interpolate(small, scale_factor=model.factor, mode="nearest")

@@ -1,8 +1,8 @@
 """The ImageNet VGG16 convolutions (conv1_1 … conv5_1) that style transfer measures images with."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import torch
 from torch import nn

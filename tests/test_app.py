@@ -6,7 +6,8 @@ def test_every_tab_has_its_named_endpoint(app_client):
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     for name in ("/decode", "/encode_drawing", "/denoise", "/superres", "/generate", "/stylize"):
         assert name in api, name
-    assert [p["parameter_name"] for p in api["/generate"]["parameters"]] == ["dataset", "seed", "count", "truncation", "keep"]
+    names = [p["parameter_name"] for p in api["/generate"]["parameters"]]
+    assert names == ["dataset", "seed", "count", "truncation", "keep"]
 
 
 def test_app_start_up_does_not_import_torchvision():

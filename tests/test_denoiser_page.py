@@ -1,4 +1,4 @@
-"""Tab 3 in the page: ui/static/denoiser.js (with noise.js and runtime.js) under Node against the library, which
+"""Tab 3 in the page: ui/static/core/denoiser.js (with noise.js and nn.js) under Node against the library, which
 /denoise and /superres run: 1,000 random settings each, images within a grey level, scores to the digits shown."""
 import json
 import shutil
@@ -47,7 +47,8 @@ def compare(page: dict, server: dict, names: tuple[str, ...], tally: dict) -> No
         tally["off"] += int((diff > 0).sum())
         assert abs(page[name]["psnr"] - p) < 0.006 and abs(page[name]["ssim"] - s) < 6e-4, (name, page[name], p, s)
         tally["scores"] += 2
-        tally["shown_differ"] += (round(page[name]["psnr"], 2) != round(p, 2)) + (round(page[name]["ssim"], 3) != round(s, 3))
+        tally["shown_differ"] += ((round(page[name]["psnr"], 2) != round(p, 2))
+                                  + (round(page[name]["ssim"], 3) != round(s, 3)))
 
 
 def random_cases(kinds: bool) -> tuple[torch.Tensor, list[dict]]:
@@ -79,7 +80,8 @@ def server_view(case: dict, images: torch.Tensor) -> tuple[dict, tuple[str, ...]
     clean = images[case["image"]:case["image"] + 1]
     if "kind" in case:
         model = genmodels.load_model("denoiser", case["dataset"])
-        return compare_denoising(clean, model, case["kind"], case["level"], case["seed"]), ("noisy", "denoised", "median")
+        names = ("noisy", "denoised", "median")
+        return compare_denoising(clean, model, case["kind"], case["level"], case["seed"]), names
     model = genmodels.load_model(superres.kind_for(case["factor"]), case["dataset"])
     return superres.compare_superres(clean, model), ("small", "bicubic", "model")
 
@@ -90,7 +92,7 @@ def test_the_pages_restorations_equal_the_servers(denoising, tmp_path):
     images, cases = random_cases(kinds=denoising)
     page = run_page(cases, images, tmp_path)
     tally = dict(pixels=0, off=0, scores=0, shown_differ=0)
-    for case, result in zip(cases, page):
+    for case, result in zip(cases, page, strict=False):
         server, names = server_view(case, images)
         if denoising:
             assert result["noisy"]["grey"] == grey(server["noisy"][0]).tolist(), case    # seeded noise: exact
@@ -103,6 +105,7 @@ def test_page_files_record_their_source_and_run_like_the_model(kind):
     """Each exported file names its checkpoint (SHA-256) and command; its layers, run here by PyTorch's functional
     ops, give the model's output (batch norm folded, dropout gone)."""
     import hashlib
+
     from safetensors import safe_open
     for dataset in DATASETS:
         registry_kind = PAGE_MODELS[kind][0]
@@ -172,8 +175,9 @@ def test_the_pages_summary_words_the_same_verdict_as_the_server(tmp_path):
                                                             {"noisy": 100.0, "denoised": 35.0, "median": 100.0}]
     script = ("const d = require(process.argv[1]); const cases = JSON.parse(process.argv[2]);"
               "console.log(JSON.stringify(cases.map((c) => d.summary(c, 'test image #3 (7)'))));")
-    out = subprocess.run(["node", "-e", script, str(ROOT / "ui" / "static" / "denoiser.js"), json.dumps(cases)],
-                         capture_output=True, text=True, timeout=60)
+    page_code = ROOT / "ui" / "static" / "core" / "denoiser.js"
+    out = subprocess.run(["node", "-e", script, str(page_code), json.dumps(cases)], capture_output=True, text=True,
+                         timeout=60)
     assert out.returncode == 0, out.stderr
     page = json.loads(out.stdout)
     assert page == [summary(c, "test image #3 (7)") for c in cases]

@@ -3,12 +3,12 @@ import io
 import struct
 import zlib
 
+import gradio as gr
 import numpy as np
 import pytest
 from gradio_client import handle_file
 from PIL import Image, ImageDraw
 
-import gradio as gr
 from genmodels.imaging import MAX_PIXELS
 from ui import denoiser_tab
 

@@ -38,8 +38,9 @@ def files_in(folder: Path) -> set[str]:
 
 def test_the_tree_holds_what_the_app_needs_and_nothing_else(trees):
     sent = files_in(trees["cpu-basic"])
-    for needed in ("app.py", "requirements.txt", "README.md", "ui/static/explorer.js", "examples/style/chelsea.jpg",
-                   "examples/mnist-test-sample.safetensors", "genmodels/registry.py", "ui/style_tab.py"):
+    for needed in ("app.py", "requirements.txt", "README.md", "ui/static/tabs/explorer.js",
+                   "examples/style/chelsea.jpg", "examples/mnist-test-sample.safetensors", "genmodels/registry.py",
+                   "ui/style_tab.py"):
         assert needed in sent, needed
     assert {f"weights/{p.name}" for p in (ROOT / "weights").glob("*.safetensors")} <= sent
     assert not [p for p in sent if re.match(r"(tests|bench|train|\.venv|\.git|\.ci)/|.*__pycache__|.*\.pyc$", p)]
@@ -103,7 +104,7 @@ def test_the_app_starts_from_the_tree_alone_and_every_tab_shows_its_first_view(t
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         # tab 1 decodes in the page: its script and the browser decoder's weights come from the tree
-        page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0",
+        page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0",
                                timeout=60_000)
         for tab, shown in (("Latent map", ".js-plotly-plot"), ("Denoising", "img"), ("GAN", "img"),
                            ("Style transfer", "img")):
@@ -189,7 +190,7 @@ def test_hidden_files_and_symbolic_links_are_never_sent(tmp_path):
     (root / "ui" / "static" / "linked.js").symlink_to(secret)
     (root / "examples" / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
     sent = deploy.space_files(root)
-    assert "ui/static/runtime.js" in sent and "app.py" in sent
+    assert "ui/static/core/nn.js" in sent and "app.py" in sent
     assert not [f for f in sent if ".env" in f or "linked" in f or f.startswith("examples/elsewhere")]
 
 
@@ -290,7 +291,7 @@ def test_on_zero_gpu_the_page_offers_sign_in_and_a_run_asks_for_its_gpu_time(tre
         assert client.predict("mnist", 0.0, 0.0, api_name="/decode")          # the other tabs go on, on the CPU
         page = browser.new_page(viewport={"width": 390, "height": 844})
         page.goto(url)          # a visitor's first view: every tab's load event, none refused as "busy"
-        page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0",
+        page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0",
                                timeout=60_000)
         page.get_by_role("tab", name="Style transfer").click()
         page.get_by_role("button", name="Sign in with Hugging Face").wait_for(timeout=10_000)

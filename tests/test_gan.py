@@ -116,8 +116,8 @@ def test_one_training_step_updates_both_networks(tiny):
     g_loss.backward()
     opt_g.step()
     assert math.isfinite(d_loss.item()) and math.isfinite(g_loss.item())
-    assert any(not torch.equal(a, b) for a, b in zip(g0, G.parameters()))
-    assert any(not torch.equal(a, b) for a, b in zip(d0, D.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(g0, G.parameters(), strict=False))
+    assert any(not torch.equal(a, b) for a, b in zip(d0, D.parameters(), strict=False))
 
 
 def test_top_k_generator_loss_uses_only_the_most_realistic_fakes():
@@ -182,7 +182,7 @@ def test_the_shipped_filter_is_the_calibration_of_the_shipped_weights(dataset):
     assert torch.equal(shipped.projection, fresh.projection)
     assert torch.allclose(shipped.centroids, fresh.centroids, atol=1e-5)
     assert [len(r) for r in shipped.realness] == [len(r) for r in fresh.realness]
-    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(shipped.realness, fresh.realness))
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(shipped.realness, fresh.realness, strict=False))
 
 
 def test_a_shipped_filter_made_for_other_weights_is_not_used():

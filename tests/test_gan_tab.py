@@ -1,10 +1,10 @@
 """The GAN tab: the sample grid and critic view, the walk, the timeline, bad input, and /generate."""
+import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
 
 import genmodels
-import gradio as gr
 from genmodels.gan import resumed_after
 from ui import gan_tab
 

@@ -23,7 +23,7 @@ def test_under_zero_gpu_the_small_models_stay_on_the_cpu_and_style_transfer_goes
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)      # what ZeroGPU's patched torch says
     try:
         importlib.reload(hosting)
-        assert (hosting.ZERO_GPU, hosting.MODEL_DEVICE, hosting.STYLE_DEVICE) == (True, "cpu", "cuda")
+        assert (hosting.ZERO_GPU, hosting.MODEL_DEVICE, hosting.LONG_RUN_DEVICE) == (True, "cpu", "cuda")
     finally:
         monkeypatch.undo()
         importlib.reload(hosting)
@@ -45,14 +45,14 @@ def test_a_style_runs_time_limit_is_on_where_the_cpu_is_shared(monkeypatch, on_s
         monkeypatch.delenv("GENMODELS_STYLE_SECONDS", raising=False)
     else:
         monkeypatch.setenv("GENMODELS_STYLE_SECONDS", env)
-    assert hosting.style_seconds() == seconds
+    assert hosting.long_run_seconds() == seconds
 
 
 @pytest.mark.parametrize("value", ["-5", "soon", "inf"])
 def test_a_bad_limit_in_the_environment_is_a_clear_error(monkeypatch, value):
     monkeypatch.setenv("GENMODELS_STYLE_QUEUE", value)
     with pytest.raises(ValueError, match="GENMODELS_STYLE_QUEUE must be a positive number, 0 or 'none'"):
-        hosting.style_queue()
+        hosting.long_run_queue()
 
 
 def test_zero_gpus_own_errors_are_told_apart():

@@ -46,7 +46,7 @@ def test_light_ink_on_black_is_kept():
 def test_odd_modes(mode):
     img = drawing("RGB", background=(255, 255, 255, 255))
     if mode == "I;16":
-        img = Image.fromarray((np.asarray(img.convert("L"), dtype=np.uint16) * 257))
+        img = Image.fromarray(np.asarray(img.convert("L"), dtype=np.uint16) * 257)
     elif mode == "F":
         img = img.convert("L").convert("F")
     else:

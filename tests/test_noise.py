@@ -10,8 +10,8 @@ import torch
 
 from genmodels import noise
 from genmodels.data import load_sample
-from genmodels.metrics import psnr, ssim
 from genmodels.denoiser import median_filter
+from genmodels.metrics import psnr, ssim
 from genmodels.superres import bicubic_upscale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def test_mask_erases_whole_blocks_of_the_given_area():
     erased = (out == 0).float().mean(dim=(1, 2, 3))
     assert torch.allclose(erased, torch.full((16,), round(0.25 * 49) / 49))
     blocks = out.reshape(16, 7, 4, 7, 4)                       # every 4×4 block all kept or all erased
-    assert torch.all((blocks.amin(dim=(2, 4)) == blocks.amax(dim=(2, 4))))
+    assert torch.all(blocks.amin(dim=(2, 4)) == blocks.amax(dim=(2, 4)))
 
 
 @pytest.mark.parametrize("kind,level,message", [

@@ -6,7 +6,6 @@ import gradio as gr
 import pytest
 from gradio_client import handle_file
 from PIL import Image
-
 from test_style import photo, stripes
 
 
@@ -125,7 +124,7 @@ def test_a_stopped_run_hands_its_memory_back(tmp_path, monkeypatch):
 def test_a_run_that_reaches_the_time_limit_says_so(tmp_path, monkeypatch):
     from ui import hosting, style_tab
 
-    monkeypatch.setattr(hosting, "style_seconds", lambda: 1.0)
+    monkeypatch.setattr(hosting, "long_run_seconds", lambda: 1.0)
     photo((64, 64)).save(tmp_path / "c.png")
     stripes((64, 64)).save(tmp_path / "s.png")
     frames = list(style_tab.run(str(tmp_path / "c.png"), str(tmp_path / "s.png"), 1.0, 1.0, 10.0, 64, 1000, "lbfgs",
@@ -229,7 +228,7 @@ def test_the_lines_limits_hold_where_a_run_joins_for_scripts_too(app_client, tmp
 
 
 def test_runs_that_join_at_once_are_counted_under_one_lock(monkeypatch):
-    """30 Starts landing together: exactly one runs and style_queue() wait, the rest are told "Busy"."""
+    """30 Starts landing together: exactly one runs and long_run_queue() wait, the rest are told "Busy"."""
     import threading
 
     from ui import hosting, runs
@@ -249,7 +248,7 @@ def test_runs_that_join_at_once_are_counted_under_one_lock(monkeypatch):
         t.start()
     for t in threads:
         t.join()
-    assert len(joined) == 1 + hosting.STYLE_QUEUE and len(refused) == 30 - len(joined)
+    assert len(joined) == 1 + hosting.LONG_RUN_QUEUE and len(refused) == 30 - len(joined)
     assert all(r.startswith("Busy: 3 long runs are already waiting") for r in refused)
     assert [line.turn(t, 0) for t in joined] == [0, 1, 2, 3]
     line.leave(joined[0])
@@ -278,7 +277,7 @@ def test_while_a_run_goes_its_status_names_the_limit_and_before_after_shows_from
                                                                                                    tmp_path):
     from ui import hosting, style_tab
 
-    monkeypatch.setattr(hosting, "style_seconds", lambda: 120.0)          # a shared CPU Space
+    monkeypatch.setattr(hosting, "long_run_seconds", lambda: 120.0)          # a shared CPU Space
     photo((64, 64)).save(tmp_path / "c.png")
     stripes((64, 64)).save(tmp_path / "s.png")
     frames = list(style_tab.run(str(tmp_path / "c.png"), str(tmp_path / "s.png"), 1.0, 1.0, 10.0, 64, 30, "lbfgs",
@@ -292,7 +291,7 @@ def test_while_a_run_goes_its_status_names_the_limit_and_before_after_shows_from
 def test_before_start_the_tab_says_how_long_these_settings_take_on_this_host(monkeypatch):
     from ui import hosting, style_tab
 
-    monkeypatch.setattr(hosting, "style_seconds", lambda: 120.0)
+    monkeypatch.setattr(hosting, "long_run_seconds", lambda: 120.0)
     monkeypatch.setattr(hosting, "ZERO_GPU", False)
     pace = style_tab.Pace(7.3)                     # the first guess for a 2-vCPU CPU (BENCHMARKS.md)
     monkeypatch.setattr(style_tab, "PACE", pace)

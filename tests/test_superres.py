@@ -1,14 +1,13 @@
 """The super-resolution autoencoders (×2, ×4): shapes, a few training steps, the shipped ×2 model against bicubic."""
 import pytest
 import torch
+from test_denoiser import few_steps_reduce_the_loss
 
 import genmodels
 from genmodels import noise
 from genmodels.data import load_sample
 from genmodels.metrics import psnr
 from genmodels.superres import SuperRes, SuperResConfig, bicubic_upscale, kind_for
-
-from test_denoiser import few_steps_reduce_the_loss
 
 
 def test_model_shapes_and_ranges():

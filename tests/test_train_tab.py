@@ -13,7 +13,7 @@ from PIL import Image
 from genmodels import live
 from genmodels.data import held_out_images
 from genmodels.latent import get_space
-from ui import train_tab, vae_tab
+from ui import explorer_tab, latent_map_tab, latent_views, train_tab
 
 
 def trained(steps: int = 60, dataset: str = "mnist") -> dict:
@@ -102,11 +102,12 @@ def test_explore_shows_the_visitors_vae_in_tabs_1_and_2_and_back_restores_the_sh
     assert "by your VAE" in shown["plot"].layout.title.text
     assert len(own.space.test_mu) == 2000
     # tab 1's server side (/decode, the manifold) and tab 2's (encode a drawing) use it, in this session only
-    assert np.any(np.asarray(vae_tab.decode("mnist", 0.5, -0.5, own)) != np.asarray(vae_tab.decode("mnist", 0.5, -0.5)))
-    assert vae_tab.manifold("mnist", own).tobytes() != get_space("mnist").manifold.tobytes()
-    assert vae_tab.manifold("fashion", own).tobytes() == get_space("fashion").manifold.tobytes()
-    assert "by your VAE" in vae_tab.refresh_map("mnist", 0.0, 0.0, None, None, own).layout.title.text
-    assert "by your VAE" not in vae_tab.refresh_map("mnist", 0.0, 0.0, None, None).layout.title.text
+    mine_decoded = np.asarray(explorer_tab.decode("mnist", 0.5, -0.5, own))
+    assert np.any(mine_decoded != np.asarray(explorer_tab.decode("mnist", 0.5, -0.5)))
+    assert latent_views.manifold("mnist", own).tobytes() != get_space("mnist").manifold.tobytes()
+    assert latent_views.manifold("fashion", own).tobytes() == get_space("fashion").manifold.tobytes()
+    assert "by your VAE" in latent_map_tab.refresh_map("mnist", 0.0, 0.0, None, None, own).layout.title.text
+    assert "by your VAE" not in latent_map_tab.refresh_map("mnist", 0.0, 0.0, None, None).layout.title.text
     # the page's decoder file: the runtime's layer list, the same images as the model
     from genmodels.weights import read_weights
     tensors, meta = read_weights(own.decoder_file, "")
@@ -119,7 +120,7 @@ def test_explore_shows_the_visitors_vae_in_tabs_1_and_2_and_back_restores_the_sh
         elif layer["op"] == "relu":
             h = h.clamp(min=0)
     assert torch.allclose(torch.sigmoid(h).reshape(1, 1, 28, 28), mine["model"].decode(z), atol=1e-6)
-    back = vae_tab.back_to_shipped("mnist", 0.5, -0.5)
+    back = latent_views.back_to_shipped("mnist", 0.5, -0.5)
     assert back["own"] is None and back["own_page"] is None and not back["own_note"]["visible"]
 
 
@@ -166,15 +167,15 @@ def test_on_a_shared_cpu_a_run_is_bounded_like_a_style_run(monkeypatch):
     monkeypatch.setattr(train_tab.hosting, "ON_SPACE", True)
     monkeypatch.setattr(train_tab.hosting, "GPU", False)
     monkeypatch.delenv("GENMODELS_STYLE_SECONDS", raising=False)
-    assert train_tab.max_seconds() == train_tab.hosting.STYLE_SECONDS_ON_SHARED_CPU
-    assert train_tab.run_settings(1.0, 0, 600)["max_seconds"] == train_tab.hosting.STYLE_SECONDS_ON_SHARED_CPU
+    assert train_tab.max_seconds() == train_tab.hosting.LONG_RUN_SECONDS_ON_SHARED_CPU
+    assert train_tab.run_settings(1.0, 0, 600)["max_seconds"] == train_tab.hosting.LONG_RUN_SECONDS_ON_SHARED_CPU
     assert "stops after 120 s" in train_tab.host_note() and "take turns" in train_tab.host_note()
 
 
 def test_in_the_page_start_watch_stop_and_explore_your_own_vae(page):
     """A visitor's path: Start, frames stream, Stop; Explore; tab 1 decodes their VAE in the page; Back."""
     page.goto(page.app_url)
-    page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0", timeout=60_000)
+    page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0", timeout=60_000)
     canvas = "() => Array.from(document.querySelector('canvas.digit').getContext('2d').getImageData(0, 0, 28, 28).data)"
     shipped = page.evaluate(canvas)
     page.get_by_role("tab", name="Train a VAE").click()
@@ -200,3 +201,20 @@ def test_in_the_page_start_watch_stop_and_explore_your_own_vae(page):
     page.wait_for_timeout(500)
     assert page.evaluate(canvas) == shipped
     assert page.locator(".toast-body").count() == 0
+
+
+def test_the_beta_text_says_what_a_short_run_shows_at_either_end():
+    """BETA_TEXT against two short runs (BENCHMARKS.md, "What β does": the 20- and 60-s table): at small β the codes
+    spread wider, reconstructions are better and the KL is higher than at large β, where the codes stay in a tight
+    blob; and it no longer promises the patchy map with holes a learner did not see."""
+    text = " ".join(train_tab.BETA_TEXT.split())
+    assert "Small β (0.1–0.3)" in text and "Large β (3–10)" in text
+    assert "spread out wide" in text and "reconstructions are sharpest" in text and "the KL is high" in text
+    assert "tidy round blob" in text and "blurrier reconstructions" in text
+    assert "patchy" not in text and "nonsense" not in text and "holes" not in text
+    last = {beta: list(live.train_vae("mnist", beta=beta, seed=0, max_steps=600, frame_seconds=60))[-1]
+            for beta in (0.1, 10.0)}
+    spread = {beta: float(f.test_mu.norm(dim=1).quantile(0.95)) for beta, f in last.items()}
+    assert spread[0.1] > 1.5 * spread[10.0] and spread[10.0] < 3.0          # wide, against a blob near N(0, I)
+    assert last[0.1].kl > 2 * last[10.0].kl                                   # the codes carry more
+    assert last[0.1].reconstruction < last[10.0].reconstruction - 5           # sharper reconstructions

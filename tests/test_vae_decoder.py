@@ -15,7 +15,8 @@ from genmodels.latent import GRID_N, slider_radius
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed (.ci/run has it; apt-get install nodejs)")
+needs_node = pytest.mark.skipif(NODE is None,
+                                reason="Node.js is not installed (.ci/run has it; apt-get install nodejs)")
 
 
 def server_pixels(dataset: str, z: torch.Tensor) -> np.ndarray:

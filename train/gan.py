@@ -52,7 +52,8 @@ def main() -> None:
     p.add_argument("--latent-dim", type=int, default=64)
     p.add_argument("--ema", type=float, default=0.999, help="decay of the generator's weight average")
     p.add_argument("--top-k", type=float, default=1.0,
-                   help="generator loss on only this fraction of each batch's fakes, those the discriminator rates best")
+                   help="generator loss on only this fraction of each batch's fakes, "
+                        "those the discriminator rates best")
     p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images (smoke test)")
     p.add_argument("--resume", default=None, help="continue from this checkpoint: its generator and discriminator, "
                    "timeline and curves (fresh optimiser state; the weight average restarts from its generator)")
@@ -125,9 +126,9 @@ def main() -> None:
             opt_g.step()
             with torch.no_grad():
                 decay = min(args.ema, (1 + step) / (10 + step))     # warm-up: early weights fade fast
-                for pe, pg in zip(ema.generator.parameters(), G.parameters()):
+                for pe, pg in zip(ema.generator.parameters(), G.parameters(), strict=False):
                     pe.lerp_(pg, 1 - decay)
-                for be, bg in zip(ema.generator.buffers(), G.buffers()):
+                for be, bg in zip(ema.generator.buffers(), G.buffers(), strict=False):
                     be.copy_(bg)
             step += 1
             for k, v in (("g_loss", g_loss), ("d_loss", d_loss), ("d_real", torch.sigmoid(real_logits).mean()),

@@ -13,8 +13,8 @@ from tqdm import tqdm
 from genmodels import build_model
 from genmodels.data import load_split
 from genmodels.metrics import encode_all, knn_accuracy, vae_negative_elbo
-from genmodels.vae import training_step
 from genmodels.registry import entry
+from genmodels.vae import training_step
 from genmodels.weights import EXTRA_PREFIX, read_weights, save_weights, split_extras
 
 from .common import base_parser, provenance, setup

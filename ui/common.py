@@ -12,8 +12,8 @@ import math
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import gradio as gr
 import torch
@@ -162,14 +162,22 @@ def served(path: Path) -> str:
     return f"/gradio_api/file={path}"
 
 
+# The page code (static/), in the order it loads, all in the page's <head>: the pure core (the one runtime for the
+# page's models and the library's arithmetic it mirrors), the page's link to Gradio and the tab controller, the
+# page-wide behaviour of inputs, then one file per live tab, named after its module's stem. Each file adds its part to
+# one namespace, window.Genmodels; a tab's Python calls into it (Genmodels.tabs.<stem>.attach/show/open).
+PAGE_CODE = ("core/nn.js", "core/noise.js", "core/imaging.js", "core/latent.js", "core/denoiser.js",
+             "page/gradio.js", "page/controller.js", "page/inputs.js",
+             "tabs/explorer.js", "tabs/denoiser.js", "tabs/gan.js")
+
+
 def page_script() -> str:
-    """For the page's <head>: the page-wide behaviour in static/page.js (the sketchpads' brush ready) and the
-    runtime every tab's in-page models share (static/runtime.js)."""
-    return "".join(f"<script>{(STATIC / name).read_text()}</script>" for name in ("page.js", "runtime.js"))
+    """For the page's <head>: the page code, one <script> a file."""
+    return "".join(f"<script>{(STATIC / name).read_text()}</script>" for name in PAGE_CODE)
 
 
 def digit_sketchpad(label: str) -> gr.Sketchpad:
-    """A 280×280 canvas with one black brush, ready to draw on (static/page.js picks the brush): what mnistify
+    """A 280×280 canvas with one black brush, ready to draw on (static/page/inputs.js picks the brush): what mnistify
     turns into a 28×28 digit."""
     pad = gr.Sketchpad(label=label, type="numpy", image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
                        brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), layers=False,

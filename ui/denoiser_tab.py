@@ -8,16 +8,26 @@ import torch
 from PIL import Image
 
 import genmodels
-from genmodels import noise, superres as sr
+from genmodels import noise
+from genmodels import superres as sr
+from genmodels.browser import page_path
 from genmodels.checks import MAX_SEED
 from genmodels.data import DATASETS, canonical_dataset, first_per_class, load_sample, sample_image, sample_path
 from genmodels.denoiser import compare_denoising, summary
 from genmodels.imaging import Picture, mnistify, open_picture, to_pil
 
-from genmodels.browser import page_path
-
-from .common import (DATASET_CHOICES, FIRST_DATASET, QUIET, STATIC, UPLOADS, by_component, digit_sketchpad,
-                     random_seed, served, shows_errors, uploaded_image)
+from .common import (
+    DATASET_CHOICES,
+    FIRST_DATASET,
+    QUIET,
+    UPLOADS,
+    by_component,
+    digit_sketchpad,
+    random_seed,
+    served,
+    shows_errors,
+    uploaded_image,
+)
 
 KIND_CHOICES = [(title, kind) for kind, title in noise.KIND_TITLES.items()]
 SCALE = 8                   # 28 px → 224 px, nearest-neighbour
@@ -30,9 +40,9 @@ TEXT = """
 A **denoising autoencoder** learns to map a corrupted image back to the clean one. It squeezes the image through a
 code of just 7×7 positions ({code} numbers) and rebuilds it from that. Trained to give back clean images, the code
 learns to describe what the model has seen thousands of times (strokes of digits, outlines of clothes), not random
-specks, so the noise does not get through. This model was trained **blind**, on every kind and level of noise at once. The **median filter** beside it is the
-classic hand-made baseline. Numbers under each image compare it with the clean one: PSNR in dB (higher is better)
-and SSIM (1 is identical).
+specks, so the noise does not get through. This model was trained **blind**, on every kind and level of noise at
+once. The **median filter** beside it is the classic hand-made baseline. Numbers under each image compare it with
+the clean one: PSNR in dB (higher is better) and SSIM (1 is identical).
 
 Now set *Model trained on* to the other dataset: an autoencoder restores only the kind of image it has learnt.
 """
@@ -81,15 +91,10 @@ SCORES_HTML = """
 <div class="table-wrap"><span class="table-label">Against the clean image</span>
 <table><thead><tr><th>Image</th><th>PSNR dB</th><th>SSIM</th></tr></thead><tbody></tbody></table></div></div>
 """
-# every change of the tab's settings: computed and drawn in the page, no server request
-# (the tab's code arrives with its images; until then the settings wait for it)
-SHOW = """(dataset, index, picture, kind, level, seed, modelDataset, factor, upload) => {
-  const settings = { dataset, index, picture, kind, level, seed, modelDataset, factor, upload };
-  if (window.GenmodelsDenoiser) window.GenmodelsDenoiser.show(settings); else window.GenmodelsDenoiserWaiting = settings;
-  return [];
-}"""
-# the tab opened: load its models and draw (the settings too, in case its code arrived after the page's load event)
-OPEN = SHOW.replace("return [];", "(window.GenmodelsDenoiser || {open() {}}).open(); return [];")
+# every change of the tab's settings: computed and drawn in the page (static/tabs/denoiser.js), no server request;
+# the tab opened: its models load and it draws
+SHOW = "(...settings) => { Genmodels.tabs.denoiser.show(...settings); return []; }"
+OPEN = "(...settings) => { Genmodels.tabs.denoiser.open(...settings); return []; }"
 
 
 def figures_html(titles: dict[str, str], note: bool) -> str:
@@ -111,11 +116,11 @@ def page_props() -> dict:
 
 
 def page_images(titles: dict[str, str], elem_id: str, with_code: bool = False) -> gr.HTML:
-    """One row of the tab's images, drawn by the page; the first one carries the page code (static/denoiser.js)."""
+    """One row of the tab's images, drawn by the page; the first one attaches the page's tab (static/tabs/denoiser.js)
+    with what it loads."""
     extra = {}
     if with_code:
-        code = "\n".join((STATIC / name).read_text() for name in ("noise.js", "denoiser.js"))
-        extra = dict(js_on_load=code + "\nGenmodelsDenoiser.attach(element, props);", **page_props())
+        extra = dict(js_on_load="Genmodels.tabs.denoiser.attach(element, props);", **page_props())
     return gr.HTML("", html_template=figures_html(titles, note=True), css_template=FIGURE_CSS,
                    apply_default_css=False, elem_id=elem_id, **extra)
 

@@ -10,14 +10,22 @@ from PIL import Image
 
 import genmodels
 from genmodels import checks
+from genmodels.browser import page_path
 from genmodels.checks import MAX_SEED
-from genmodels.gan import DEFAULT_KEEP, MAX_GRID, MAX_TRUNCATION, MIN_KEEP, WALK_STEPS, resumed_after, slerp
+from genmodels.gan import DEFAULT_KEEP, MAX_GRID, MAX_TRUNCATION, MIN_KEEP, WALK_STEPS, slerp
 from genmodels.imaging import grid_pil, sample_grid, strip_columns
 
-from genmodels.browser import page_path
-
-from .common import (DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, LIVE, MODEBAR_REMOVE, QUIET, STATIC, random_seed,
-                     served, shows_errors)
+from .common import (
+    DATASET_CHOICES,
+    FIRST_DATASET,
+    LABEL_ABOVE,
+    LIVE,
+    QUIET,
+    random_seed,
+    served,
+    shows_errors,
+)
+from .figures import gan_curves_figure
 
 TIMELINE_SAMPLES = 2000          # train.gan's EVAL_SAMPLES
 REAL = {"mnist": "digits", "fashion": "clothes"}      # what the real images are, in the page's words
@@ -78,7 +86,7 @@ def interpolate(dataset: str, seed_a: float, seed_b: float, steps: float, trunca
     return grid_pil(gan.generate(path), nrow=strip_columns(len(path)), scale=4, padding=2)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _timeline(dataset: str) -> tuple[dict, torch.Tensor]:
     gan = genmodels.load_model("gan", dataset)
     grids = genmodels.load_extras("gan", dataset)["timeline_grids"]
@@ -102,31 +110,8 @@ def timeline_view(dataset: str, epoch: float):
     meta, grids = _timeline(genmodels.canonical_dataset(dataset))
     epoch = _epoch_shown(meta, epoch)
     grid = grid_pil(grids[epoch - 1].float().div(255).unsqueeze(1), nrow=8, scale=2, padding=2)
-    return grid, curves_figure(meta, epoch), epoch_caption(meta, epoch)
+    return grid, gan_curves_figure(meta, epoch), epoch_caption(meta, epoch)
 
-
-def curves_figure(meta: dict, epoch: int) -> go.Figure:
-    """The loss curves and the discriminator's outputs, resumes marked, a dashed marker at `epoch`."""
-    c = meta["curves"]
-    fig = go.Figure()
-    for key, name in (("d_loss", "discriminator loss"), ("g_loss", "generator loss"),
-                      ("d_real", "D(real): mean output"), ("d_fake", "D(fake): mean output")):
-        fig.add_trace(go.Scatter(x=c["step"], y=c[key], name=name, mode="lines",
-                                 yaxis="y2" if key.startswith("d_r") or key == "d_fake" else "y"))
-    # one note per resume, on two short lines (at phone width it ends before the next), each lifted
-    # by a note's height (three levels), so resumes a few epochs apart do not overlap
-    for i, e in enumerate(resumed_after(meta)):
-        fig.add_vline(x=meta["timeline"][e - 1]["step"], line_dash="dot", line_color="grey",
-                      annotation_text=f"resumed after<br>epoch {e}", annotation_position="bottom right",
-                      annotation_yshift=34 * (i % 3))
-    fig.add_vline(x=meta["timeline"][epoch - 1]["step"], line_dash="dash", line_color="black")
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10),
-                      xaxis=dict(title="training step", range=[0, c["step"][-1]]),   # not widened by the notes
-                      yaxis=dict(title="loss"), yaxis2=dict(title="D output", overlaying="y", side="right",
-                                                            range=[0, 1]),
-                      legend=dict(orientation="h", x=0, y=-0.22, yanchor="top"), uirevision="keep",
-                      modebar=dict(remove=MODEBAR_REMOVE))
-    return fig
 
 
 def epoch_caption(meta: dict, epoch: int) -> str:
@@ -151,10 +136,10 @@ def epoch_caption(meta: dict, epoch: int) -> str:
 def curves_view(dataset: str, epoch: float) -> go.Figure:
     """The loss curves with the marker at `epoch` (the page moves the marker as the slider moves)."""
     meta = _timeline(genmodels.canonical_dataset(dataset))[0]
-    return curves_figure(meta, _epoch_shown(meta, epoch))
+    return gan_curves_figure(meta, _epoch_shown(meta, epoch))
 
 
-# the grid after an epoch and its caption, drawn by the page (ui/static/gan.js) from the exported timeline
+# the grid after an epoch and its caption, drawn by the page (ui/static/tabs/gan.js) from the exported timeline
 TIMELINE_HTML = """
 <div class="epoch-frame"><span class="epoch-label">Fixed noise after this epoch</span>
 <canvas class="epoch-grid" width="242" height="242" aria-label="The fixed-noise grid after this epoch"></canvas>
@@ -165,17 +150,15 @@ TIMELINE_CSS = """
                position: relative; background: var(--block-background-fill); }
 .epoch-label { position: absolute; left: 0; top: 0; padding: var(--block-label-padding);
                border: var(--block-label-border-width) solid var(--block-label-border-color); border-top: none;
-               border-left: none; border-radius: var(--block-label-radius); background: var(--block-label-background-fill);
+               border-left: none; border-radius: var(--block-label-radius);
+               background: var(--block-label-background-fill);
                color: var(--block-label-text-color); font-size: var(--block-label-text-size);
                font-weight: var(--block-label-text-weight); }
 canvas.epoch-grid { display: block; margin: 0 auto; width: 290px; max-width: 100%; image-rendering: pixelated; }
 .timeline-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin-top: 4px; }
 """
-SHOW_EPOCH = """(dataset, epoch) => {
-  if (window.GenmodelsGan) window.GenmodelsGan.show(dataset, epoch); else window.GenmodelsGanWaiting = [dataset, Number(epoch)];
-  return [];
-}"""
-OPEN = SHOW_EPOCH.replace("return [];", "(window.GenmodelsGan || {open() {}}).open(); return [];")
+SHOW_EPOCH = "(dataset, epoch) => { Genmodels.tabs.gan.show(dataset, epoch); return []; }"
+OPEN = "(dataset, epoch) => { Genmodels.tabs.gan.open(dataset, epoch); return []; }"
 
 
 def timeline_canvas() -> gr.HTML:
@@ -183,7 +166,7 @@ def timeline_canvas() -> gr.HTML:
     captions = {d: [epoch_caption(_timeline(d)[0], e) for e in range(1, _epochs(d) + 1)] for d in genmodels.DATASETS}
     timelines = {d: served(page_path("timeline", d)) for d in genmodels.DATASETS}
     return gr.HTML("", html_template=TIMELINE_HTML, css_template=TIMELINE_CSS, apply_default_css=False,
-                   js_on_load=(STATIC / "gan.js").read_text() + "\nGenmodelsGan.attach(element, props);",
+                   js_on_load="Genmodels.tabs.gan.attach(element, props);",
                    timelines=timelines, captions=captions, elem_id="epoch-view")
 
 
@@ -208,7 +191,8 @@ def build(demo: gr.Blocks) -> None:
                 truncation = gr.Slider(0, MAX_TRUNCATION, value=1.0, step=0.05,
                                        label="Truncation: noise scale (lower: more typical, less varied)")
                 keep = gr.Slider(MIN_KEEP, 1.0, value=DEFAULT_KEEP, step=0.05,
-                                 label="Discriminator filter: show only this fraction of draws, the most real (1 = off)")
+                                 label="Discriminator filter: show only this fraction of draws, "
+                                       "the most real (1 = off)")
                 critic = gr.Checkbox(False, label="Show what the discriminator thinks")
                 critic_text = gr.Markdown()
             with gr.Column(scale=3):

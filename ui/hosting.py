@@ -15,7 +15,7 @@ import ctypes.util
 import functools
 import math
 import os
-from typing import Callable
+from collections.abc import Callable
 
 try:        # before anything starts CUDA: ZeroGPU patches torch when it is imported
     import spaces
@@ -31,10 +31,10 @@ ZERO_GPU = spaces is not None and spaces.config.Config.zero_gpu
 SIGN_IN = ON_SPACE and bool(os.environ.get("OAUTH_CLIENT_ID"))
 GPU = torch.cuda.is_available()                         # under ZeroGPU: True (spaces lends one per call)
 MODEL_DEVICE = "cuda" if GPU and not ZERO_GPU else "cpu"
-STYLE_DEVICE = "cuda" if GPU else "cpu"
-STYLE_SECONDS_ON_SHARED_CPU = 120    # a style run's time limit on a CPU Space: others wait at most this per run
-STYLE_SECONDS_ON_GPU_SPACE = 60      # ... and on a dedicated GPU Space (a 1024 px, 1000-step run takes ~20 s there)
-STYLE_QUEUE = 3                      # style runs that may wait behind the one running; more are told to come back
+LONG_RUN_DEVICE = "cuda" if GPU else "cpu"
+LONG_RUN_SECONDS_ON_SHARED_CPU = 120    # a long run's time limit on a CPU Space: others wait at most this
+LONG_RUN_SECONDS_ON_GPU_SPACE = 60      # ... and on a dedicated GPU Space (a 1024 px, 1000-step run takes ~20 s there)
+LONG_RUN_QUEUE = 3                   # long runs that may wait behind the one running; more are told to come back
 ZERO_GPU_SECONDS = (10, 90)          # the GPU time a style run asks ZeroGPU for, at least and at most: a request
                                      # over what a visitor has left of the daily quota is refused outright
 ZERO_GPU_QUEUE = 1000                # events that may wait in Gradio's queue on ZeroGPU (elsewhere: no limit)
@@ -63,12 +63,12 @@ def setting(name: str, default: float | None) -> float | None:
     return value
 
 
-def style_seconds() -> float | None:
+def long_run_seconds() -> float | None:
     """The longest a long run (style transfer, VAE training) may take (None: no limit). On by default on a shared
     Space, CPU or dedicated GPU: a laptop has one visitor; under ZeroGPU the GPU time a run asks for is its limit."""
     default = None
     if ON_SPACE and not ZERO_GPU:
-        default = STYLE_SECONDS_ON_GPU_SPACE if GPU else STYLE_SECONDS_ON_SHARED_CPU
+        default = LONG_RUN_SECONDS_ON_GPU_SPACE if GPU else LONG_RUN_SECONDS_ON_SHARED_CPU
     return setting("GENMODELS_STYLE_SECONDS", default)
 
 
@@ -102,9 +102,9 @@ def sessions() -> int:
     return 10_000 if value is None else int(value)
 
 
-def style_queue() -> int | None:
+def long_run_queue() -> int | None:
     """How many style runs may wait behind the running one (None: no limit)."""
-    value = setting("GENMODELS_STYLE_QUEUE", STYLE_QUEUE)
+    value = setting("GENMODELS_STYLE_QUEUE", LONG_RUN_QUEUE)
     return None if value is None else int(value)
 
 
@@ -126,7 +126,7 @@ def cache_sweep() -> tuple[int, int] | None:
 
 @functools.cache
 def device_name() -> str:
-    if STYLE_DEVICE == "cuda":
+    if LONG_RUN_DEVICE == "cuda":
         return f"GPU: {torch.cuda.get_device_name(0)}" + (" (ZeroGPU, shared)" if ZERO_GPU else "")
     from genmodels.style import default_precision
     return f"CPU: {torch.get_num_threads()} threads, {default_precision('cpu')} convolutions"

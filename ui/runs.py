@@ -1,7 +1,7 @@
 """Long runs (style transfer, live VAE training): the one line they share on a server, and Stop.
 
 The line (Line): one long run at a time on a CPU or a dedicated GPU, any number under ZeroGPU; once
-hosting.style_queue() runs wait behind the running one, a new run is refused with "Busy", so nobody waits behind a
+hosting.long_run_queue() runs wait behind the running one, a new run is refused with "Busy", so nobody waits behind a
 long line. The limits hold where a run joins (under a lock), for the page and scripts alike; one run per session.
 
 Stop wins whatever order its request and the run's arrive in.
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import gradio as gr
 
@@ -31,9 +31,8 @@ ONE_PER_SESSION = ("Busy: a run of yours is already in the line (style transfer 
 SESSIONS_KEPT = 10_000        # sessions remembered (the oldest forgotten first): a bounded dict on a long-lived server
 
 # the page's counter, in the browser: Start takes the next number, Stop sends the current one
-NEXT_RUN_JS = "(...args) => { window.genmodelsRun = (window.genmodelsRun || 0) + 1; " \
-              "return [...args.slice(0, -1), window.genmodelsRun]; }"
-THIS_RUN_JS = "(...args) => [...args.slice(0, -1), window.genmodelsRun || 0]"
+NEXT_RUN_JS = "(...args) => [...args.slice(0, -1), Genmodels.page.nextRun()]"
+THIS_RUN_JS = "(...args) => [...args.slice(0, -1), Genmodels.page.thisRun()]"
 
 
 class RunTokens:
@@ -86,7 +85,7 @@ class Ticket:
 class Line:
     """The one line of long runs, kept by the app itself (not Gradio's queue) so that its limits hold at the moment
     a run joins, under one lock, for the page and for scripts alike: at most hosting.line_running() runs at once
-    (None under ZeroGPU: every visitor's call gets its own GPU slice) and hosting.style_queue() waiting behind them;
+    (None under ZeroGPU: every visitor's call gets its own GPU slice) and hosting.long_run_queue() waiting behind them;
     one run per session (a stopped run of the session makes way for its next)."""
 
     def __init__(self) -> None:
@@ -99,7 +98,7 @@ class Line:
         return 0 if running is None else max(0, self._tickets.index(ticket) - running + 1)
 
     def _busy(self) -> str | None:
-        running, limit = hosting.line_running(), hosting.style_queue()
+        running, limit = hosting.line_running(), hosting.long_run_queue()
         if running is None or limit is None:
             return None
         waiting = max(0, len(self._tickets) - running)
@@ -168,7 +167,7 @@ def waiting_runs(demo: gr.Blocks | None = None) -> int:
 
 
 def line_full(demo: gr.Blocks | None = None) -> str | None:
-    """The "Busy" message once the line is full (hosting.style_queue runs waiting), else None."""
+    """The "Busy" message once the line is full (hosting.long_run_queue runs waiting), else None."""
     return LONG_RUNS.full()
 
 

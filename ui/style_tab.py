@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import gradio as gr
-import plotly.graph_objects as go
 from PIL import Image
 
 from genmodels import checks, style
 from genmodels.imaging import open_picture
 
 from . import hosting
-from .common import MODEBAR_REMOVE, QUIET, UPLOADS, shows_errors, uploaded_image
+from .common import QUIET, UPLOADS, shows_errors, uploaded_image
+from .figures import style_loss_figure
 from .runs import LONG_RUNS, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check, waiting_line
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "style"
@@ -30,7 +30,6 @@ STARTING = "**Starting…** (if other visitors' runs are going, yours waits its 
 BUSY = "**Busy.** Other visitors' runs are already waiting for this shared server: try again in a minute or two."
 NO_PICTURES = "Choose a photo and a painting first (upload them or click an example)."
 RUNS = RunTokens()          # which of each visitor's runs Stop has stopped (ui/runs.py)
-TERM_COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#444444"}
 GPU_PASS_SECONDS = 0.012    # ZeroGPU's request: one VGG pass at 512 px, with room to spare (scales with the area)
 GPU_START_SECONDS = 10      # ... plus the GPU process's start and the previews
 GPU_MARGIN_SECONDS = 4      # a ZeroGPU run ends itself this long before the time it asked for
@@ -54,19 +53,6 @@ pixel-to-pixel jumps. The curves show each term times its weight.
 """
 
 
-def loss_figure(history: list[tuple[int, dict[str, float]]]) -> go.Figure:
-    fig = go.Figure()
-    if history:
-        steps = [s for s, _ in history]
-        for term in history[-1][1]:
-            fig.add_trace(go.Scatter(x=steps, y=[max(h.get(term, 0.0), 1e-3) for _, h in history], name=term,
-                                     mode="lines+markers", line=dict(color=TERM_COLOURS.get(term),
-                                                                     dash="dot" if term == "total" else None)))
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="step (VGG passes)",
-                      yaxis_title="weighted loss", yaxis_type="log", legend=dict(orientation="h", x=0, y=-0.3),
-                      modebar=dict(remove=MODEBAR_REMOVE), uirevision="keep")
-    return fig
-
 
 def check_pictures(content: str | None, painting: str | None) -> tuple[Image.Image, Image.Image]:
     """The photo and the painting, opened (at most twice the largest output size), or the message why not."""
@@ -84,7 +70,7 @@ def run_settings(strength: float, content_weight: float, smoothness: float, size
     settings = dict(size=size, steps=steps, style_weight=10.0 ** checks.number(strength, "The style strength", -1, 3),
                     content_weight=content_weight, tv_weight=smoothness, optimizer=optimizer, init=init,
                     preserve_colors=bool(preserve_colors), trim_borders=not keep_borders,
-                    preview_seconds=PREVIEW_SECONDS, max_seconds=hosting.style_seconds())
+                    preview_seconds=PREVIEW_SECONDS, max_seconds=hosting.long_run_seconds())
     if hosting.ZERO_GPU:
         settings["max_seconds"] = gpu_seconds(None, None, settings) - GPU_MARGIN_SECONDS
     return settings
@@ -102,7 +88,7 @@ def gpu_seconds(photo: Image.Image | None, painting: Image.Image | None, setting
 def frames(photo: Image.Image, painting: Image.Image, settings: dict) -> Iterator[style.Frame]:
     """The run's frames as CPU images and numbers only: under ZeroGPU this runs in the process that holds the GPU,
     and each frame is pickled back to the app's (so there settings carry no should_stop: Stop cancels the call)."""
-    for frame in style.stylize(photo, painting, device=hosting.STYLE_DEVICE, **settings):
+    for frame in style.stylize(photo, painting, device=hosting.LONG_RUN_DEVICE, **settings):
         yield dataclasses.replace(frame, pixels=None)
 
 
@@ -174,7 +160,7 @@ def _streamed(photo: Image.Image, art: Image.Image, settings: dict):
         if frame.final:
             PACE.record(frame.image.size, frame.step, frame.elapsed)
         pair = (photo.resize(frame.image.size), frame.image)
-        yield frame.image, loss_figure(history), status_line(frame, settings), pair, pair
+        yield frame.image, style_loss_figure(history), status_line(frame, settings), pair, pair
 
 
 def admit(demo: gr.Blocks):
@@ -205,8 +191,8 @@ def host_note() -> str:
         asked = gpu_seconds(None, None, dict(size=DEFAULT_SIZE, steps=300))
         note += (f" Each run asks for {low}–{high} s of GPU time, by its size and steps ({asked} s at "
                  f"{DEFAULT_SIZE} px, 300 steps), and ends with its best image a few seconds before that.")
-    if hosting.style_seconds():
-        note += (f" This server is shared, so a run stops after {hosting.style_seconds():.0f} s and shows where it "
+    if hosting.long_run_seconds():
+        note += (f" This server is shared, so a run stops after {hosting.long_run_seconds():.0f} s and shows where it "
                  "got to; if others are running, yours waits its turn (the status shows its place in the line).")
     return note
 
@@ -234,7 +220,7 @@ class Pace:
 
 # 2-vCPU EPYC: 300 passes at 256 px (256×170, the cat) in 95 s, 7.3 s per pass-megapixel; H200: 92 passes a second at
 # 512×340 (BENCHMARKS.md), 0.06 s; a smaller GPU is slower, so the first guess is a T4-like 0.3 s
-PACE = Pace(0.3 if hosting.STYLE_DEVICE == "cuda" else 7.3)
+PACE = Pace(0.3 if hosting.LONG_RUN_DEVICE == "cuda" else 7.3)
 
 
 def expected_time(size: float, steps: float) -> str:
@@ -247,7 +233,7 @@ def expected_time(size: float, steps: float) -> str:
     source = f"measured from {PACE.runs} run{'s' if PACE.runs != 1 else ''} here" if PACE.runs else "a first estimate"
     text = f"These settings take about **{seconds:.0f} s** on this host ({source})"
     limit = gpu_seconds(None, None, {"size": size, "steps": steps}) - GPU_MARGIN_SECONDS if hosting.ZERO_GPU else \
-        hosting.style_seconds()
+        hosting.long_run_seconds()
     if limit and seconds > limit:
         text += (f", more than the {limit:.0f} s a run may take here: it will stop early with its best image so far. "
                  "Fewer steps or a smaller size finish")
@@ -367,7 +353,7 @@ def build(demo: gr.Blocks) -> None:
     # the status is written again once a frame already on its way has landed (it would say "Running" again)
     stop.click(stop_run, [last, stop_number], [status, compare], js=THIS_RUN_JS, cancels=[job], queue=False,
                api_visibility="undocumented").then(
-        None, js=f"() => new Promise((done) => setTimeout(done, {SETTLE_MS}))").then(
+        None, js=f"() => Genmodels.page.pause({SETTLE_MS})").then(
         stopped, last, [status, compare], queue=False, **QUIET)
     if who is not None:
         demo.load(signed_in, None, who, **QUIET)

@@ -4,18 +4,16 @@ the line of long runs with style transfer (ui/runs.py); under ZeroGPU it trains 
 from __future__ import annotations
 
 import functools
-import math
 import os
 import secrets
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import gradio as gr
-import plotly.graph_objects as go
 import torch
 from PIL import Image
 
@@ -24,14 +22,15 @@ from genmodels.browser import decoder_export
 from genmodels.checks import MAX_SEED
 from genmodels.data import DATASETS, canonical_dataset, first_per_class, held_out_images
 from genmodels.imaging import grid_pil
-from genmodels.latent import covering_radius, manifold_image, slider_radius, space_for
+from genmodels.latent import manifold_image, slider_radius, space_for
 from genmodels.weights import save_weights
 
 from . import hosting
-from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, MODEBAR_REMOVE, QUIET, by_component, shows_errors
+from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, QUIET, by_component, shows_errors
+from .figures import training_curves_figure, training_map_figure
 from .kept import Kept
+from .latent_views import Handover, Own, use_own
 from .runs import LONG_RUNS, NEXT_RUN_JS, THIS_RUN_JS, RunTokens, line_check, waiting_line
-from .vae_tab import Explorer, Own, codes_figure, use_own
 
 RUNS = RunTokens()               # which of each visitor's training runs Stop has stopped (ui/runs.py)
 # each session's model so far, {"model", "dataset", "about"}: its gr.State holds only the token (ui/kept.py)
@@ -45,10 +44,8 @@ FRAME_SECONDS = 0.5              # a new view twice a second
 # other core to the other tabs' visitors
 CPU_THREADS = 1
 DEFAULT_SECONDS = 60
-LOCAL_MAX_SECONDS = 600          # the time slider's end on a laptop (a shared server: hosting.style_seconds())
+LOCAL_MAX_SECONDS = 600          # the time slider's end on a laptop (a shared server: hosting.long_run_seconds())
 GPU_START_SECONDS = 10           # ZeroGPU's request: the run's time plus this (the GPU process's start)
-CURVE_POINTS = 300               # the loss curves: at most this many points, each the mean of equal runs of steps
-MAP_HEIGHT = 520
 SETTLE_MS = 1000                 # after Stop: time for a frame already on its way to land (frames every 0.5 s)
 OWN_DIR = Path(tempfile.gettempdir()) / "genmodels-own"     # each session's own decoder, for the page
 # a torchvision root: where the whole training set is there, runs train on it (else on the shipped subset)
@@ -66,13 +63,14 @@ coloured by class, which the model never sees: at first one blob, then clusters.
 as in the latent explorer; the **strip** shows held-out images (top) and how the model rebuilds them (bottom).
 """
 BETA_TEXT = """
-**The KL weight β** scales the KL term of the loss (reconstruction + β·KL). **Small β (0.1–0.3)**: rebuilding the
-image wins: reconstructions get sharp, but the codes spread far apart into a patchy map with holes the decoder never
-learned, so the grid shows nonsense between clusters. **Large β (3–10)**: every code is pulled onto N(0, I), a tidy
-round blob, and the images turn blurry and averaged; pushed far enough the code stops carrying information (KL near
-0) and every image decodes to the same grey average. **Map k-NN** in the status: how often the 5 nearest codes of a
-held-out image vote for its class, a measure of how well the map sorts classes without ever seeing a label.
-The same seed and settings give the same run.
+**The KL weight β** scales the KL term of the loss (reconstruction + β·KL); watch how far the codes spread, how
+sharp the strip's reconstructions are, and the KL in the status line. **Small β (0.1–0.3)**: rebuilding the image
+wins: the codes spread out wide (at β = 0.1 most lie within ±5 of the centre, twice N(0, I)'s ±2.5), reconstructions
+are sharpest, classes separate best, and the KL is high (8–11 nats: the codes carry more about each image). The
+grid shows only the middle of the map (±4), so at β = 0.1 some codes lie beyond it. **Large β (3–10)**: every code
+is pulled onto N(0, I): a tidy round blob (KL 2–3 nats at β = 10), blurrier reconstructions, and classes that
+overlap more. **Map k-NN** in the status: how often the 5 nearest codes of a held-out image vote for its class, a
+measure of how well the map sorts classes without ever seeing a label. The same seed and settings give the same run.
 """
 
 
@@ -82,7 +80,7 @@ def max_seconds() -> int:
     """The longest run this host allows: the GPU time ZeroGPU lends, a shared CPU's style limit, else 10 minutes."""
     if hosting.ZERO_GPU:
         return hosting.ZERO_GPU_SECONDS[1] - GPU_START_SECONDS
-    limit = hosting.style_seconds()
+    limit = hosting.long_run_seconds()
     return int(limit) if limit else LOCAL_MAX_SECONDS
 
 
@@ -101,57 +99,24 @@ def gpu_seconds(dataset: str, settings: dict) -> int:
 def frames(dataset: str, settings: dict):
     """The run's frames (on the GPU where there is one; under ZeroGPU in the process that holds it, each frame
     pickled back, so settings carry no stop there: Stop cancels the call)."""
-    yield from live.train_vae(dataset, frame_seconds=FRAME_SECONDS, device=hosting.STYLE_DEVICE, data_root=DATA_ROOT,
+    yield from live.train_vae(dataset, frame_seconds=FRAME_SECONDS, device=hosting.LONG_RUN_DEVICE, data_root=DATA_ROOT,
                               **settings)
 
 
 def host_note() -> str:
     """What this host allows, under Start."""
-    where = (hosting.device_name().split(" (")[0] if hosting.STYLE_DEVICE == "cuda" else
+    where = (hosting.device_name().split(" (")[0] if hosting.LONG_RUN_DEVICE == "cuda" else
              f"the CPU ({CPU_THREADS} thread)")
     note = f"Trains on {where}."
     if hosting.ZERO_GPU:
         note += f" Each run asks ZeroGPU for its time plus {GPU_START_SECONDS} s of GPU time."
-    elif hosting.style_seconds():
+    elif hosting.long_run_seconds():
         note += (f" This server is shared, so a run stops after {max_seconds()} s, and training and style transfer "
                  "take turns: if others are running, yours waits (the status shows its place in the line).")
     return note
 
 
 # ---------------------------------------------------------------- what a frame looks like
-
-def map_figure(frame: live.Frame, dataset: str) -> go.Figure:
-    """The held-out codes, the latent map's look; the axes grow with the codes (uirevision keeps a zoom)."""
-    radius = max(slider_radius(), min(covering_radius(frame.test_mu), 50.0))
-    fig = codes_figure(frame.test_mu, frame.test_labels, DATASETS[dataset].classes, radius,
-                       f"{len(frame.test_mu):,} held-out test images encoded, step {frame.step:,}",
-                       height=MAP_HEIGHT, marker_size=4)
-    fig.update_layout(uirevision="train")
-    return fig
-
-
-def binned(steps: list, values: list, points: int = CURVE_POINTS) -> tuple[list[float], list[float]]:
-    """Means over equal runs of consecutive steps, at most `points` of them."""
-    size = max(1, math.ceil(len(values) / points))
-    xs = [sum(steps[i:i + size]) / len(steps[i:i + size]) for i in range(0, len(values), size)]
-    ys = [sum(values[i:i + size]) / len(values[i:i + size]) for i in range(0, len(values), size)]
-    return xs, ys
-
-
-def loss_figure(history: dict[str, list[float]]) -> go.Figure:
-    """The two loss terms per step (means over runs of steps once there are many): reconstruction on the left axis,
-    KL on the right."""
-    fig = go.Figure()
-    for term, axis, colour in (("reconstruction", "y", "#1f77b4"), ("kl", "y2", "#d62728")):
-        xs, ys = binned(history["step"], history[term])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="KL" if term == "kl" else "reconstruction",
-                                 yaxis=axis, line=dict(color=colour)))
-    fig.update_layout(
-        xaxis=dict(title="step"), yaxis=dict(title="reconstruction (nats)", rangemode="tozero"),
-        yaxis2=dict(title="KL (nats)", overlaying="y", side="right", rangemode="tozero", showgrid=False),
-        legend=dict(orientation="h", x=0, y=-0.25, yanchor="top"), margin=dict(l=50, r=50, t=40, b=70), height=320,
-        modebar=dict(remove=MODEBAR_REMOVE), uirevision="train")
-    return fig
 
 
 @torch.no_grad()
@@ -214,8 +179,8 @@ def train(dataset: str, beta: float, seed: float, seconds: float, run_number: in
             for frame in frames(dataset, settings):
                 if stop():                    # a frame finished as Stop came: the status stays "Stopped"
                     return
-                yield {"map": map_figure(frame, dataset), "grid": manifold_image(frame.model, slider_radius()),
-                       "recon": reconstructions(frame.model, dataset), "curves": loss_figure(frame.history),
+                yield {"map": training_map_figure(frame, dataset), "grid": manifold_image(frame.model, slider_radius()),
+                       "recon": reconstructions(frame.model, dataset), "curves": training_curves_figure(frame.history),
                        "status": status_line(frame, settings),
                        "trained": MODELS.set(token, {"model": frame.model, "dataset": dataset,
                                                      "about": about(dataset, settings, frame)}),
@@ -361,7 +326,7 @@ def explore(trained: str | dict | None, z1: float, z2: float, own: Own | None = 
 
 # ---------------------------------------------------------------- layout and wiring
 
-def build(demo: gr.Blocks, explorer: Explorer, tabs: gr.Tabs) -> None:
+def build(demo: gr.Blocks, handover: Handover, tabs: gr.Tabs) -> None:
     """Lay out the training tab inside `demo` and wire its events, and the hand-over to tabs 1 and 2."""
     with gr.Tab("Train a VAE", id="train") as tab:
         gr.Markdown(TEXT)
@@ -402,10 +367,10 @@ def build(demo: gr.Blocks, explorer: Explorer, tabs: gr.Tabs) -> None:
     start.click(None, None, status, js=f"() => {STARTING!r}")
     stop.click(stop_run, [trained, stop_number], status, js=THIS_RUN_JS, cancels=[job], queue=False,
                api_visibility="undocumented").then(
-        None, js=f"() => new Promise((done) => setTimeout(done, {SETTLE_MS}))").then(
+        None, js=f"() => Genmodels.page.pause({SETTLE_MS})").then(
         stopped, trained, status, queue=False, **QUIET)
-    switched = {**explorer.switched, "tabs": tabs}
+    switched = {**handover.switched, "tabs": tabs}
     start_sweeping()
-    explorer.after_switch(explore_btn.click(by_component(explore, switched), [trained, explorer.z1, explorer.z2,
-                                                                              explorer.own],
+    handover.after_switch(explore_btn.click(by_component(explore, switched), [trained, handover.z1, handover.z2,
+                                                                              handover.own],
                                             list(switched.values()), **QUIET))

@@ -3,7 +3,7 @@
 // draws of each stream for the seed of case 0 are checked by the test from the same output (see tests/test_noise.py).
 const fs = require("fs");
 const path = require("path");
-const { addNoise, bits, normal } = require(path.join(__dirname, "..", "..", "ui", "static", "noise.js"));
+const { addNoise, bits, normal } = require(path.join(__dirname, "..", "..", "ui", "static", "core", "noise.js"));
 
 const [casesPath, imagesPath, outPath] = process.argv.slice(2);
 const cases = JSON.parse(fs.readFileSync(casesPath, "utf8"));
@@ -15,4 +15,5 @@ cases.cases.forEach(({ image, kind, level, seed }, c) => {
 });
 fs.writeFileSync(outPath, Buffer.from(out.buffer));
 const { seed, n } = cases.streams;
-fs.writeFileSync(outPath + ".streams.json", JSON.stringify({ bits: Array.from(bits(seed, 3, n)), normal: Array.from(normal(seed, 0, n)) }));
+const streams = { bits: Array.from(bits(seed, 3, n)), normal: Array.from(normal(seed, 0, n)) };
+fs.writeFileSync(outPath + ".streams.json", JSON.stringify(streams));

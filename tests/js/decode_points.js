@@ -1,8 +1,8 @@
-// node tests/js/decode_points.js WEIGHTS POINTS_JSON OUT_BIN: decode each [z1, z2] with ui/static/runtime.js and
+// node tests/js/decode_points.js WEIGHTS POINTS_JSON OUT_BIN: decode each [z1, z2] with ui/static/core/nn.js and
 // write the 8-bit images one after another (784 bytes each); prints the mean milliseconds per decode.
 const fs = require("fs");
 const path = require("path");
-const { parseSafetensors, Decoder } = require(path.join(__dirname, "..", "..", "ui", "static", "runtime.js"));
+const { parseSafetensors, Decoder } = require(path.join(__dirname, "..", "..", "ui", "static", "core", "nn.js"));
 
 const [weights, pointsFile, outFile] = process.argv.slice(2);
 const bytes = fs.readFileSync(weights);

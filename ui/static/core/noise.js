@@ -1,7 +1,7 @@
 // genmodels/rng.py and genmodels/noise.py's add_noise in JavaScript, bit for bit: the denoising tab's noise for a
 // seed is the same in the page, in /denoise and in the library (tests/test_noise.py runs this under Node).
 // Every float32 step of PyTorch is rounded here with Math.fround, so the two agree exactly, not just closely.
-(function (root) {
+(function (G) {
   "use strict";
   const GOLDEN = 0x9e3779b9, UNIFORM_BITS = 24, IRWIN_HALL = 12, SCALE = 2 ** UNIFORM_BITS;
   const STREAMS = { normal: 0, hit: 1, salt: 2, blocks: 3 };
@@ -55,7 +55,9 @@
   // x: a Float32Array of n images h×w, row-major (float32 values in [0, 1]); returns the noisy copy.
   function addNoise(x, kind, level, seed, h = 28, w = 28) {
     if (!(kind in LEVEL_MAX)) throw new Error(`Unknown noise kind ${kind}`);
-    if (!(level >= 0 && level <= LEVEL_MAX[kind])) throw new Error(`The ${kind} noise level must be 0 to ${LEVEL_MAX[kind]}`);
+    if (!(level >= 0 && level <= LEVEL_MAX[kind])) {
+      throw new Error(`The ${kind} noise level must be 0 to ${LEVEL_MAX[kind]}`);
+    }
     const out = Float32Array.from(x), count = x.length, lv = f32(level);
     if (lv === 0) return out;
     if (kind === "gaussian" || kind === "lesson") {
@@ -87,6 +89,6 @@
   }
 
   const api = { lowbias32, bits, uniform, normal, addNoise, LEVEL_MAX, STREAMS };
+  G.noise = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
-  else root.GenmodelsNoise = api;
-})(typeof window !== "undefined" ? window : globalThis);
+})(globalThis.Genmodels ??= { tabs: {} });

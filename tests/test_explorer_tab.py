@@ -1,19 +1,17 @@
-"""The VAE tabs (latent explorer and latent map): their handlers as plain functions, and /decode through
-gradio_client."""
-import base64
+"""Tab 1, the latent explorer: its handlers as plain functions, /decode through gradio_client, and the page's
+decoder in a browser."""
 import math
 import time
 
+import gradio as gr
 import httpx
 import numpy as np
 import pytest
 import torch
-from PIL import Image, ImageDraw
-
-import gradio as gr
+from PIL import Image
 
 from genmodels.latent import GRID_N, GRID_SCALE, get_space, slider_radius
-from ui import vae_tab
+from ui import explorer_tab, latent_views
 
 
 def test_decode_endpoint_returns_decoded_image(app_client):
@@ -57,9 +55,9 @@ def test_nan_sent_as_raw_json_is_rejected(app_client):
 
 def test_plain_decode_rejects_nan_and_unknown_dataset():
     with pytest.raises(gr.Error, match="z1 must be a number from -10 to 10"):
-        vae_tab.decode("mnist", math.nan, 0.0)
+        explorer_tab.decode("mnist", math.nan, 0.0)
     with pytest.raises(gr.Error, match="Unknown dataset"):
-        vae_tab.decode("cifar", 0.0, 0.0)
+        explorer_tab.decode("cifar", 0.0, 0.0)
 
 
 def test_slider_range_covers_encoded_test_sets():
@@ -73,79 +71,18 @@ def test_manifold_click_moves_to_the_cell_under_the_pointer():
     space = get_space("mnist")
     cell = 28 * GRID_SCALE
     evt = gr.SelectData(None, {"index": [cell * (GRID_N - 1) + 3, 2], "value": None})
-    z1, z2 = vae_tab.manifold_click("mnist", evt)
+    z1, z2 = explorer_tab.manifold_click("mnist", evt)
     assert (z1, z2) == (pytest.approx(space.radius, abs=0.01), pytest.approx(space.radius, abs=0.01))
-    view = vae_tab.first_view("mnist", z1, z2)
+    view = latent_views.first_view("mnist", z1, z2)
     assert view["manifold"].size == (GRID_N * cell, GRID_N * cell)      # the page draws the marker over it
     assert sum(view["guess"].values()) == pytest.approx(1.0, abs=1e-4)
-    assert vae_tab.classify("mnist", z1, z2) == view["guess"]
-
-
-def n_points(trace) -> int:
-    """Points in a plotly trace; numpy data is stored as a base64 typed array ({'dtype', 'bdata'})."""
-    x = trace.x
-    if isinstance(x, dict):
-        return len(np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]))
-    return len(x)
-
-
-def sketch_value(draw):
-    img = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
-    draw(ImageDraw.Draw(img))
-    return {"background": None, "layers": [], "composite": np.asarray(img)}
-
-
-def test_encode_drawing_places_it_on_the_map_and_moves_sliders():
-    value = sketch_value(lambda d: d.line([(140, 40), (140, 240)], fill=(0, 0, 0, 255), width=18))
-    out = vae_tab.encode_drawing("mnist", value)
-    encoded, z1, z2, fig = out["encoded"], out["z1"], out["z2"], out["plot"]
-    assert (z1, z2) == (pytest.approx(float(encoded.mu[0]), abs=0.01), pytest.approx(float(encoded.mu[1]), abs=0.01))
-    names = [t.name for t in fig.data]
-    assert "±2σ posterior" in names and "sliders (z1, z2)" in names and names[:10] == list("0123456789")
-    assert sum(n_points(t) for t in fig.data[:10]) == 10_000
-    # a drawn '1' should decode to something the classifier calls a 1
-    probs = get_space("mnist").class_probabilities(get_space("mnist").vae.decode(encoded.mu[None]))
-    assert max(probs, key=probs.get) == "1"
-
-
-def test_encode_empty_drawing_is_a_clear_error():
-    with pytest.raises(gr.Error, match="empty"):
-        vae_tab.encode_drawing("mnist", sketch_value(lambda d: None))
-    with pytest.raises(gr.Error, match="Draw something"):
-        vae_tab.encode_drawing("mnist", None)
-
-
-def test_gallery_pick_and_walk_between_two_test_images():
-    space = get_space("fashion")
-    items = vae_tab.gallery_items("fashion")
-    assert len(items) == 10 * vae_tab.GALLERY_PER_CLASS
-    a = vae_tab.encode_sample("fashion", None, gr.SelectData(None, {"index": 0, "value": None}))["encoded"]
-    b = vae_tab.encode_sample("fashion", None, gr.SelectData(None, {"index": len(items) - 1, "value": None}))["encoded"]
-    assert a.name.startswith("test #") and space.classes[0] in a.name
-    strip, fig, walk = vae_tab.walk("fashion", a, b, 7, 0.0, 0.0, b)
-    assert strip.size == (4 * 120 + 8, 2 * 120 + 8) and walk["z"].shape == (7, 2)   # rows of 4, ×4 + padding
-    assert np.allclose(walk["z"][0], a.mu.numpy()) and np.allclose(walk["z"][-1], b.mu.numpy())
-    assert "walk A→B" in [t.name for t in fig.data]
+    assert latent_views.classify("mnist", z1, z2) == view["guess"]
 
 
 def test_api_lists_decode_with_three_parameters(app_client):
     client, _ = app_client
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert [p["parameter_name"] for p in api["/decode"]["parameters"]] == ["dataset", "z1", "z2"]
-
-
-def test_switching_dataset_redraws_everything_and_forgets_old_encodings():
-    out = vae_tab.switch_dataset("fashion", 0.5, -0.5)
-    assert out["dataset"] == out["dataset_map"] == "fashion"
-    assert out["manifold"] is get_space("fashion").manifold and set(out["guess"]) == set(get_space("fashion").classes)
-    assert len(out["gallery"]) == 10 * vae_tab.GALLERY_PER_CLASS
-    assert [t.name for t in out["plot"].data][:10] == list(get_space("fashion").classes)
-    cleared = ["encoded", "point_a", "point_b", "walk_state", "thumb_a", "thumb_b", "strip", "info", "seen", "recon"]
-    assert all(out[k] is None for k in cleared)
-    notes = ["own_note", "own_note_map", "shipped_btn", "shipped_btn_map"]      # no own VAE: hidden
-    assert all(out[k]["visible"] is False for k in notes) and len(out) == 6 + len(cleared) + len(notes)
-
-
 
 
 def canvas_pixels(page) -> np.ndarray:
@@ -163,7 +100,7 @@ def served_pixels(client, z1: float, z2: float) -> np.ndarray:
 def test_dragging_a_slider_decodes_in_the_page_without_a_server_request(app_client, page):
     client, _ = app_client
     page.goto(page.app_url)
-    page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0", timeout=60_000)
+    page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0", timeout=60_000)
     assert np.abs(canvas_pixels(page) - served_pixels(client, 0.0, 0.0)).max() <= 1
     requests = []
     page.on("request", lambda r: requests.append(r.url))
@@ -173,7 +110,7 @@ def test_dragging_a_slider_decodes_in_the_page_without_a_server_request(app_clie
         if len(requests) != seen:
             quiet_since, seen = time.monotonic(), len(requests)
     requests.clear()
-    draws = page.evaluate("GenmodelsExplorer.stats.draws")
+    draws = page.evaluate("Genmodels.tabs.explorer.stats.draws")
     box = page.locator("input[type=range]").first.bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + 3, y)
@@ -184,7 +121,7 @@ def test_dragging_a_slider_decodes_in_the_page_without_a_server_request(app_clie
     page.mouse.up()
     page.wait_for_timeout(500)
     assert during == []                                       # not one request while dragging
-    assert page.evaluate("GenmodelsExplorer.stats.draws") - draws >= 10
+    assert page.evaluate("Genmodels.tabs.explorer.stats.draws") - draws >= 10
     z1 = float(page.locator("input[type=number]").first.input_value())
     assert z1 > 1.5
     assert np.abs(canvas_pixels(page) - served_pixels(client, z1, 0.0)).max() <= 1
@@ -196,7 +133,7 @@ def test_dragging_a_slider_decodes_in_the_page_without_a_server_request(app_clie
 def test_without_its_decoder_the_page_falls_back_to_the_decode_endpoint(app_client, page):
     client, _ = app_client
     page.goto(page.app_url + "?decoder=server")
-    page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.serverDecodes > 0",
+    page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.serverDecodes > 0",
                            timeout=60_000)
     assert "server's /decode" in page.locator("#digit .decoder-note").inner_text()
     assert np.abs(canvas_pixels(page) - served_pixels(client, 0.0, 0.0)).max() <= 1
@@ -206,7 +143,7 @@ def test_a_typed_value_outside_the_range_shows_the_image_at_the_edge(app_client,
     """Gradio refuses 99 (its message) and puts the thumb at the range's end; the image follows the thumb."""
     client, _ = app_client
     page.goto(page.app_url)
-    page.wait_for_function("() => window.GenmodelsExplorer && GenmodelsExplorer.stats.draws > 0", timeout=60_000)
+    page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0", timeout=60_000)
     box = page.locator("input[type=number]").first
     box.fill("99")
     box.press("Enter")

@@ -1,9 +1,10 @@
-// The page's one runtime for its models, in plain JavaScript: the VAE's decoder (tab 1), the classifier (tab 1), the
-// denoiser and the super-resolution models (tab 3); the same file runs under Node for the parity tests.
-// It reads safetensors files exported from the shipped checkpoints (genmodels/browser.py: `python -m
-// train.vae_decoder`, `python -m train.page_models`): the tensors and, in the metadata, the layers in order, so it
-// needs no architecture of its own. Each model is a few million multiply-adds: a few milliseconds.
-(function (root) {
+// The page's one runtime for its models, in plain JavaScript (no dependency): a safetensors reader and a network that
+// runs the layers listed in a file's metadata, in order, on float32 values. The VAE's decoder (tab 1), the classifier
+// (tab 1), the denoiser and the super-resolution models (tab 3) are all such files, exported from the shipped
+// checkpoints (genmodels/browser.py: `python -m train.vae_decoder`, `python -m train.page_models`), so it needs no
+// architecture of its own. Each model is a few million multiply-adds: a few milliseconds. Pure: it runs under Node
+// for the parity tests (tests/js/).
+(function (G) {
   "use strict";
 
   let halfTable = null;                               // all 65,536 float16 values as float32, built on first use
@@ -201,10 +202,14 @@
         else if (layer.op === "leaky_relu") { for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] *= layer.slope; }
         else if (layer.op === "tanh") { for (let i = 0; i < x.length; i++) x[i] = Math.tanh(x[i]); }
         else if (layer.op === "upsample2") ({ data: x, shape } = upsample2(x, shape));
-        else if (layer.op === "reshape") { x = channelLast(x, layer.shape); shape = [layer.shape[1], layer.shape[2], layer.shape[0]]; }
+        else if (layer.op === "reshape") {
+          x = channelLast(x, layer.shape);
+          shape = [layer.shape[1], layer.shape[2], layer.shape[0]];
+        }
         else if (layer.op === "flatten") { if (shape.length === 3) x = channelFirst(x, shape); shape = [x.length]; }
-        else if (layer.op === "conv_transpose") ({ data: x, shape } = convolve(x, shape, weight, bias, layer.stride, layer.padding, true));
-        else if (layer.op === "conv") ({ data: x, shape } = convolve(x, shape, weight, bias, layer.stride, layer.padding, false));
+        else if (layer.op === "conv_transpose" || layer.op === "conv") {
+          ({ data: x, shape } = convolve(x, shape, weight, bias, layer.stride, layer.padding, layer.op !== "conv"));
+        }
         else if (layer.op === "max_pool") ({ data: x, shape } = maxPool(x, shape, layer.kernel));
         else if (layer.op === "sigmoid") { for (let i = 0; i < x.length; i++) x[i] = 1 / (1 + Math.exp(-x[i])); }
         else if (layer.op === "softmax") {
@@ -243,79 +248,6 @@
   async function loadNetwork(url) { return new Network(await fetchTensors(url)); }
   async function loadDecoder(url) { return new Decoder(await fetchTensors(url)); }
 
-  // A named endpoint through Gradio's HTTP API (the pages' fallback when a model cannot load): POST the inputs, read
-  // the outputs from the event stream.
-  async function callServer(name, data) {
-    const base = (root.gradio_config && root.gradio_config.root) || "";
-    const call = await fetch(`${base}/gradio_api/call/${name}`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ data }),
-    });
-    const { event_id: id } = await call.json();
-    const stream = await (await fetch(`${base}/gradio_api/call/${name}/${id}`)).text();
-    const lines = stream.split("\n");
-    const done = lines.find((line, i) => lines[i - 1] === "event: complete" && line.startsWith("data:"));
-    if (!done) {
-      const error = lines.find((line, i) => lines[i - 1] === "event: error" && line.startsWith("data:"));
-      throw new Error(error ? JSON.parse(error.slice(5)) || "the server refused" : stream.slice(0, 200));
-    }
-    return JSON.parse(done.slice(5));
-  }
-
-  // fn, called at most once per animation frame however often the returned function is (every slider move calls it)
-  function perFrame(fn) {
-    let requested = false;
-    return () => {
-      if (requested) return;
-      requested = true;
-      requestAnimationFrame(() => { requested = false; fn(); });
-    };
-  }
-
-  // ?decoder=server in the address: the tabs use the server's endpoints, as when their models cannot load
-  function serverForced() {
-    return typeof location !== "undefined" && new URLSearchParams(location.search).get("decoder") === "server";
-  }
-
-  // fn(args) for the latest args only, one call in flight at a time: the tabs' server fallback, where a slider that
-  // moves while a request is on its way sends the newest settings when it returns, not every one in between. fn
-  // reports its own errors.
-  function latestOnly(fn) {
-    let pending = null, busy = false;
-    return async (args) => {
-      pending = args;
-      if (busy) return;
-      busy = true;
-      try {
-        while (pending !== null) {
-          const next = pending;
-          pending = null;
-          await fn(next);
-        }
-      } finally { busy = false; }
-    };
-  }
-
-  // A picture the server sent (its URL), drawn into the canvas at width×height, one sample per block (the server
-  // draws each model pixel as a block, nearest-neighbour)
-  async function pictureInto(canvas, url, width, height) {
-    const picture = new Image();
-    picture.src = url;
-    await picture.decode();
-    canvas.width = width;
-    canvas.height = height;
-    const ctx = canvas.getContext("2d");
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(picture, 0, 0, width, height);
-    return ctx;
-  }
-
-  // The little Markdown the server's captions use (bold, paragraphs) as HTML, everything else escaped
-  function markdownHtml(text) {
-    const escaped = String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-    return escaped.replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(/\n\n/g, "<br><br>");
-  }
-
-  const api = { callServer, perFrame, serverForced, latestOnly, pictureInto, markdownHtml, parseSafetensors, Network, Decoder, toGrey, fetchTensors, loadNetwork, loadDecoder };
-  if (typeof module !== "undefined" && module.exports) module.exports = api;
-  else root.GenmodelsNN = api;
-})(typeof window !== "undefined" ? window : globalThis);
+  G.nn = { parseSafetensors, float16ToFloat32, Network, Decoder, toGrey, fetchTensors, loadNetwork, loadDecoder };
+  if (typeof module !== "undefined" && module.exports) module.exports = G.nn;
+})(globalThis.Genmodels ??= { tabs: {} });

@@ -1,0 +1,66 @@
+"""The live VAE's training step in the page (ui/static/core/vae_train.js) under Node against PyTorch's
+(genmodels.vae.training_step): the same weights, batches and ε give the same loss terms and the same weights after
+Adam, within 1e-4 relative."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from genmodels import live
+from genmodels.data import held_out_images
+from genmodels.vae import training_step
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed (.ci/run has it)")
+
+
+def run_page_steps(tmp_path: Path, state: dict, batches: list, noises: list, betas: list) -> dict:
+    tensors = {name: t.contiguous() for name, t in state.items()}
+    for k, (x, noise) in enumerate(zip(batches, noises, strict=True)):
+        tensors[f"x.{k}"], tensors[f"noise.{k}"] = x.reshape(len(x), -1).contiguous(), noise.contiguous()
+    save_file(tensors, str(tmp_path / "in.safetensors"), metadata={"betas": json.dumps(betas)})
+    out = subprocess.run(["node", str(ROOT / "tests" / "js" / "vae_step.js"), str(tmp_path / "in.safetensors"),
+                          str(tmp_path / "out.json")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return json.loads((tmp_path / "out.json").read_text())
+
+
+@needs_node
+def test_three_page_steps_equal_pytorchs_loss_terms_and_weights(tmp_path):
+    model = live.new_model(seed=3)
+    images = held_out_images("mnist")[0]
+    batches = [images[k * live.BATCH_SIZE:(k + 1) * live.BATCH_SIZE] for k in range(3)]
+    draws = torch.Generator().manual_seed(11)
+    noises = [torch.randn(live.BATCH_SIZE, 2, generator=draws) for _ in batches]
+    betas = [0.005, 0.5, 1.0]                          # the warm-up's first β, then larger ones
+    page = run_page_steps(tmp_path, {k: v.clone() for k, v in model.state_dict().items()}, batches, noises, betas)
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=live.DEFAULT_LR)
+    generator = torch.Generator().manual_seed(11)      # training_step draws the same ε from it
+    for k, (x, beta) in enumerate(zip(batches, betas, strict=True)):
+        loss, rec, kl = training_step(model, optimizer, x, beta, generator=generator)
+        got = page["terms"][k]
+        assert got["loss"] == pytest.approx(loss, rel=1e-4)
+        assert got["reconstruction"] == pytest.approx(rec, rel=1e-4)
+        assert got["kl"] == pytest.approx(kl, rel=1e-4)
+    for name, weight in model.state_dict().items():
+        mine = torch.tensor(page["weights"][name]).reshape(weight.shape)       # both after three steps
+        # within 1e-4 of each tensor, relative; and no weight more than 1% of a step (lr) away: where a gradient is
+        # as small as Adam's ε (pixels a batch hardly ever inks), its step depends on float32 rounding in both
+        assert torch.linalg.norm(mine - weight) <= 1e-4 * torch.linalg.norm(weight), name
+        assert (mine - weight).abs().max() <= 0.01 * live.DEFAULT_LR, (name, (mine - weight).abs().max())
+
+
+@needs_node
+def test_a_model_of_another_shape_is_refused_by_name(tmp_path):
+    state = live.new_model(seed=0).state_dict()
+    state["encoder.3.weight"] = torch.zeros(128, 256)
+    save_file({k: v.contiguous() for k, v in state.items()}, str(tmp_path / "in.safetensors"),
+              metadata={"betas": "[]"})
+    out = subprocess.run(["node", str(ROOT / "tests" / "js" / "vae_step.js"), str(tmp_path / "in.safetensors"),
+                          str(tmp_path / "out.json")], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "encoder.3.weight is 128×256, expected 256×256" in out.stderr
