@@ -1,0 +1,113 @@
+"""Engines for training the live VAE in the page, under Node: python bench/page_trainer.py [--steps 30]
+
+Each engine runs the same training steps of genmodels.live's model (new_model(3), batches of 64 held-out MNIST
+images, β warming up as in genmodels.live, ε drawn by a seeded generator) from the same weights, and is compared with
+PyTorch's genmodels.vae.training_step on this machine (one thread, the tab's setting):
+- plain JS: ui/static/core/vae_train.js (tests/js/vae_step.js), no dependency;
+- TF.js wasm / cpu: bench/js/tfjs_vae_step.js, TensorFlow.js 4.22 (installed here under bench/out/node by npm, the
+  versions pinned below; the page does not load it), gradients by hand with explicit transposes.
+For each: the median milliseconds of a step after the first, steps/s, the worst relative difference of a loss term
+and of a weight tensor (in norm) from PyTorch after all the steps, and the bytes the page would load for it.
+Prints a Markdown table; writes bench/out/page_trainer.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from genmodels import live  # noqa: E402
+from genmodels.data import held_out_images  # noqa: E402
+from genmodels.vae import training_step  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+NODE_DIR = OUT / "node"
+TFJS = ["@tensorflow/tfjs-core@4.22.0", "@tensorflow/tfjs-backend-wasm@4.22.0", "@tensorflow/tfjs-backend-cpu@4.22.0"]
+STATIC = ROOT / "ui" / "static"
+
+
+def install_tfjs() -> Path:
+    modules = NODE_DIR / "node_modules"
+    if not (modules / "@tensorflow" / "tfjs-backend-wasm").exists():
+        NODE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund", *TFJS], check=True)
+    return modules
+
+
+def page_bytes(engine: str, modules: Path) -> int:
+    """What the page would fetch for the engine (minified script and the SIMD WebAssembly)."""
+    if engine == "plain JS":
+        return (STATIC / "core" / "vae_train.js").stat().st_size
+    wasm = modules / "@tensorflow" / "tfjs-backend-wasm" / "dist"
+    files = [modules / "@tensorflow" / "tfjs-core" / "dist" / "tf-core.min.js"]
+    files += [wasm / "tf-backend-wasm.min.js", wasm / "tfjs-backend-wasm-simd.wasm"] if engine == "TF.js wasm" else \
+        [modules / "@tensorflow" / "tfjs-backend-cpu" / "dist" / "tf-backend-cpu.min.js"]
+    return sum(f.stat().st_size for f in files)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=int, default=30)
+    args = p.parse_args()
+    modules = install_tfjs()
+    images = held_out_images("mnist")[0]
+    batches = [images[(k * live.BATCH_SIZE) % 1936:][:live.BATCH_SIZE] for k in range(args.steps)]
+    draws = torch.Generator().manual_seed(11)
+    noises = [torch.randn(live.BATCH_SIZE, 2, generator=draws) for _ in batches]
+    betas = [min(1.0, (k + 1) / live.WARMUP_STEPS) for k in range(args.steps)]
+    work = Path(tempfile.mkdtemp())
+    tensors = {k: v.contiguous() for k, v in live.new_model(3).state_dict().items()}
+    for k, (x, noise) in enumerate(zip(batches, noises, strict=True)):
+        tensors[f"x.{k}"], tensors[f"noise.{k}"] = x.reshape(len(x), -1).contiguous(), noise.contiguous()
+    save_file(tensors, str(work / "in.safetensors"), metadata={"betas": json.dumps(betas)})
+
+    torch.set_num_threads(1)
+    model = live.new_model(3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=live.DEFAULT_LR)
+    generator = torch.Generator().manual_seed(11)
+    reference, times = [], []
+    for x, beta in zip(batches, betas, strict=True):
+        started = time.perf_counter()
+        reference.append(training_step(model, optimizer, x, beta, generator=generator))
+        times.append(1000 * (time.perf_counter() - started))
+    torch_ms = sorted(times[1:])[len(times[1:]) // 2]
+    rows = [{"engine": "PyTorch, one thread", "ms": round(torch_ms, 2), "steps_per_s": round(1000 / torch_ms, 1),
+             "loss_rel": 0.0, "weights_rel": 0.0, "page_bytes": None}]
+    engines = {"plain JS": ["node", str(ROOT / "tests" / "js" / "vae_step.js")],
+               "TF.js wasm": ["node", str(ROOT / "bench" / "js" / "tfjs_vae_step.js"), "wasm"],
+               "TF.js cpu": ["node", str(ROOT / "bench" / "js" / "tfjs_vae_step.js"), "cpu"]}
+    for name, command in engines.items():
+        out = work / "out.json"
+        env = {**os.environ, "NODE_PATH": str(modules)}
+        subprocess.run([*command[:2], str(work / "in.safetensors"), str(out), *command[2:]], check=True, env=env)
+        got = json.loads(out.read_text())
+        loss_rel = max(abs(g[key] - r) / abs(r) for g, ref in zip(got["terms"], reference, strict=True)
+                       for key, r in zip(("loss", "reconstruction", "kl"), ref, strict=True))
+        weights_rel = max(float(torch.linalg.norm(torch.tensor(got["weights"][n]).reshape(w.shape) - w)
+                                / torch.linalg.norm(w)) for n, w in model.state_dict().items())
+        rows.append({"engine": name, "ms": round(got["ms"], 2), "steps_per_s": round(1000 / got["ms"], 1),
+                     "loss_rel": loss_rel, "weights_rel": weights_rel, "page_bytes": page_bytes(name, modules)})
+        print(json.dumps(rows[-1]), flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "page_trainer.json").write_text(json.dumps(rows, indent=1))
+    print(f"\n{args.steps} steps of 64 images. | engine | ms a step | steps/s | worst loss term vs PyTorch | "
+          "worst weight tensor vs PyTorch | page bytes |\n|---|---|---|---|---|---|")
+    for r in rows:
+        size = "" if r["page_bytes"] is None else f"{r['page_bytes']:,}"
+        print(f"| {r['engine']} | {r['ms']:.1f} | {r['steps_per_s']:.1f} | {r['loss_rel']:.1e} | "
+              f"{r['weights_rel']:.1e} | {size} |")
+
+
+if __name__ == "__main__":
+    main()
