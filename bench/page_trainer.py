@@ -4,8 +4,10 @@ Each engine runs the same training steps of genmodels.live's model (new_model(3)
 images, β warming up as in genmodels.live, ε drawn by a seeded generator) from the same weights, and is compared with
 PyTorch's genmodels.vae.training_step on this machine (one thread, the tab's setting):
 - plain JS: ui/static/core/vae_train.js (tests/js/vae_step.js), no dependency;
-- TF.js wasm / cpu: bench/js/tfjs_vae_step.js, TensorFlow.js 4.22 (installed here under bench/out/node by npm, the
-  versions pinned below; the page does not load it), gradients by hand with explicit transposes.
+- TF.js wasm / cpu: bench/js/tfjs_vae_trainer.js, TensorFlow.js 4.22 (installed here under bench/out/node by npm,
+  the versions pinned below; the page does not load it), gradients by hand with explicit transposes;
+- the same plain JS and TF.js wasm in headless Chromium (Debian's chromium driven by Playwright, one page that loads
+  the scripts from a local server, as the app's page would), the browser a visitor trains in.
 For each: the median milliseconds of a step after the first, steps/s, the worst relative difference of a loss term
 and of a weight tensor (in norm) from PyTorch after all the steps, and the bytes the page would load for it.
 Prints a Markdown table; writes bench/out/page_trainer.json.
@@ -13,11 +15,15 @@ Prints a Markdown table; writes bench/out/page_trainer.json.
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +53,7 @@ def install_tfjs() -> Path:
 
 def page_bytes(engine: str, modules: Path) -> int:
     """What the page would fetch for the engine (minified script and the SIMD WebAssembly)."""
+    engine = engine.replace(" in Chromium", "")
     if engine == "plain JS":
         return (STATIC / "core" / "vae_train.js").stat().st_size
     wasm = modules / "@tensorflow" / "tfjs-backend-wasm" / "dist"
@@ -54,6 +61,60 @@ def page_bytes(engine: str, modules: Path) -> int:
     files += [wasm / "tf-backend-wasm.min.js", wasm / "tfjs-backend-wasm-simd.wasm"] if engine == "TF.js wasm" else \
         [modules / "@tensorflow" / "tfjs-backend-cpu" / "dist" / "tf-backend-cpu.min.js"]
     return sum(f.stat().st_size for f in files)
+
+
+IN_PAGE = """async (engine) => {
+  const bytes = await (await fetch("in.safetensors")).arrayBuffer();
+  const { tensors, metadata } = Genmodels.nn.parseSafetensors(bytes);
+  let trainer;
+  if (engine === "wasm") {
+    tf.wasm.setWasmPaths(new URL(".", location.href).href);
+    await tf.setBackend("wasm");
+    await tf.ready();
+    trainer = tfjsTrainer(tf, tensors);
+  } else {
+    const plain = new Genmodels.vaeTrain.Trainer(tensors);
+    trainer = { step: (x, e, b) => plain.step(x, e, b), weights: () => Object.fromEntries(
+      Object.entries(plain.params).map(([k, v]) => [k, Array.from(v)])) };
+  }
+  const terms = [], times = [];
+  metadata.betas.forEach((beta, k) => {
+    const started = performance.now();
+    terms.push(trainer.step(tensors[`x.${k}`].data, tensors[`noise.${k}`].data, beta));
+    times.push(performance.now() - started);
+  });
+  const later = times.slice(1).sort((a, b) => a - b);
+  return { terms, weights: trainer.weights(), ms: later[Math.floor(later.length / 2)] };
+}"""
+
+
+def in_chromium(work: Path, modules: Path, engine: str) -> dict:
+    """The steps in a headless Chromium page served from a local folder (the scripts as the page would load them)."""
+    from playwright.sync_api import sync_playwright
+    serve = work / "serve"
+    serve.mkdir(exist_ok=True)
+    wasm = modules / "@tensorflow" / "tfjs-backend-wasm" / "dist"
+    for f in [modules / "@tensorflow" / "tfjs-core" / "dist" / "tf-core.min.js", wasm / "tf-backend-wasm.min.js",
+              *wasm.glob("*.wasm"), STATIC / "core" / "nn.js", STATIC / "core" / "vae_train.js",
+              ROOT / "bench" / "js" / "tfjs_vae_trainer.js", work / "in.safetensors"]:
+        shutil.copy(f, serve / f.name)
+    scripts = "".join(f'<script src="{n}"></script>' for n in ("tf-core.min.js", "tf-backend-wasm.min.js", "nn.js",
+                                                              "vae_train.js", "tfjs_vae_trainer.js"))
+    (serve / "index.html").write_text(f"<!doctype html><html><head>{scripts}</head><body></body></html>")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(serve))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=shutil.which("chromium"),
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            got = page.evaluate(IN_PAGE, engine)
+            browser.close()
+    finally:
+        server.shutdown()
+    return got
 
 
 def main() -> None:
@@ -87,11 +148,15 @@ def main() -> None:
     engines = {"plain JS": ["node", str(ROOT / "tests" / "js" / "vae_step.js")],
                "TF.js wasm": ["node", str(ROOT / "bench" / "js" / "tfjs_vae_step.js"), "wasm"],
                "TF.js cpu": ["node", str(ROOT / "bench" / "js" / "tfjs_vae_step.js"), "cpu"]}
+    engines.update({"plain JS in Chromium": "plain", "TF.js wasm in Chromium": "wasm"})
     for name, command in engines.items():
-        out = work / "out.json"
-        env = {**os.environ, "NODE_PATH": str(modules)}
-        subprocess.run([*command[:2], str(work / "in.safetensors"), str(out), *command[2:]], check=True, env=env)
-        got = json.loads(out.read_text())
+        if isinstance(command, str):
+            got = in_chromium(work, modules, command)
+        else:
+            out = work / "out.json"
+            env = {**os.environ, "NODE_PATH": str(modules)}
+            subprocess.run([*command[:2], str(work / "in.safetensors"), str(out), *command[2:]], check=True, env=env)
+            got = json.loads(out.read_text())
         loss_rel = max(abs(g[key] - r) / abs(r) for g, ref in zip(got["terms"], reference, strict=True)
                        for key, r in zip(("loss", "reconstruction", "kl"), ref, strict=True))
         weights_rel = max(float(torch.linalg.norm(torch.tensor(got["weights"][n]).reshape(w.shape) - w)
