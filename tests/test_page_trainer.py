@@ -64,3 +64,29 @@ def test_a_model_of_another_shape_is_refused_by_name(tmp_path):
     out = subprocess.run(["node", str(ROOT / "tests" / "js" / "vae_step.js"), str(tmp_path / "in.safetensors"),
                           str(tmp_path / "out.json")], capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "encoder.3.weight is 128×256, expected 256×256" in out.stderr
+
+
+@needs_node
+def test_a_model_trained_in_the_page_downloads_as_a_file_pytorch_loads_strictly(tmp_path):
+    """What the page's Download button saves (toSafetensors of the trainer's state_dict): the PyTorch model's keys,
+    so genmodels.live.new_model(seed) loads it with strict=True, the weights as trained, and its metadata."""
+    from genmodels.weights import read_weights
+    model = live.new_model(seed=5)
+    x = held_out_images("fashion")[0][:live.BATCH_SIZE].reshape(live.BATCH_SIZE, -1).contiguous()
+    about = {"dataset": "fashion", "beta": 1.0, "seed": 5, "steps": 2, "seconds": 0.4}
+    tensors = {**{k: v.contiguous() for k, v in model.state_dict().items()}, "x.0": x, "x.1": x.flip(0).contiguous(),
+               "noise.0": torch.randn(live.BATCH_SIZE, 2), "noise.1": torch.randn(live.BATCH_SIZE, 2)}
+    save_file(tensors, str(tmp_path / "in.safetensors"),
+              metadata={"betas": "[0.005, 0.01]", "about": json.dumps(about)})
+    out = subprocess.run(["node", str(ROOT / "tests" / "js" / "vae_step.js"), str(tmp_path / "in.safetensors"),
+                          str(tmp_path / "out.json"), str(tmp_path / "mine.safetensors")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    trained = json.loads((tmp_path / "out.json").read_text())["weights"]
+    weights, meta = read_weights(tmp_path / "mine.safetensors", "")
+    assert meta == about
+    mine = live.new_model(seed=0)
+    mine.load_state_dict(weights, strict=True)
+    for name, value in mine.state_dict().items():
+        assert torch.equal(value, torch.tensor(trained[name]).reshape(value.shape)), name
+    assert not torch.equal(mine.state_dict()["decoder.4.bias"], model.state_dict()["decoder.4.bias"])   # it trained

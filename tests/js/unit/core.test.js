@@ -101,3 +101,17 @@ test("axis positions run from 0 to n-1, the middle at 0 and clipped outside the 
   assert.ok(latent.axisPosition(1, 3, 13) > latent.axisPosition(0.5, 3, 13));
   assert.ok(Math.abs(latent.normalCdf(1.96) - 0.975) < 1e-4);
 });
+
+test("tensors written as a safetensors file read back the same, metadata as JSON, the data 8-byte aligned", () => {
+  const tensors = { "a.weight": { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6.5]) },
+                    "a.bias": { shape: [2], data: new Float32Array([-1, 0.25]) } };
+  const bytes = nn.toSafetensors(tensors, { dataset: "mnist", beta: 0.3, steps: 12 });
+  const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  assert.equal((8 + headerLength) % 8, 0);
+  const back = nn.parseSafetensors(bytes.buffer);
+  assert.deepEqual(back.metadata, { dataset: "mnist", beta: 0.3, steps: 12 });
+  assert.deepEqual(Array.from(back.tensors["a.weight"].data), [1, 2, 3, 4, 5, 6.5]);
+  assert.deepEqual(back.tensors["a.bias"].shape, [2]);
+  assert.throws(() => nn.toSafetensors({ w: { shape: [2, 2], data: new Float32Array(3) } }),
+                /w: 3 values for the shape 2×2/);
+});

@@ -56,6 +56,34 @@
     return { tensors, metadata };
   }
 
+  // The reverse: float32 tensors ({name: {shape, data}}) and metadata ({key: value}, each value stored as JSON, as
+  // genmodels.weights.save_weights stores it) as the bytes of a safetensors file, in the given order, the header
+  // padded with spaces to a multiple of 8 bytes (so the data stays aligned).
+  function toSafetensors(tensors, metadata = {}) {
+    const about = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, JSON.stringify(v)]));
+    const header = { __metadata__: about };
+    let offset = 0;
+    for (const [name, { shape, data }] of Object.entries(tensors)) {
+      if (data.length !== shape.reduce((a, b) => a * b, 1)) {
+        throw new Error(`${name}: ${data.length} values for the shape ${shape.join("×")}`);
+      }
+      header[name] = { dtype: "F32", shape, data_offsets: [offset, offset + 4 * data.length] };
+      offset += 4 * data.length;
+    }
+    let json = JSON.stringify(header);
+    json += " ".repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8);
+    const head = new TextEncoder().encode(json), out = new Uint8Array(8 + head.length + offset);
+    new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+    out.set(head, 8);
+    let at = 8 + head.length;
+    for (const { data } of Object.values(tensors)) {
+      const f32 = Float32Array.from(data);
+      out.set(new Uint8Array(f32.buffer), at);
+      at += f32.byteLength;
+    }
+    return out;
+  }
+
   // y = W x + b for W: out×in
   function linear(x, w, b) {
     const [out, inp] = w.shape, wd = w.data, bd = b.data;
@@ -248,6 +276,7 @@
   async function loadNetwork(url) { return new Network(await fetchTensors(url)); }
   async function loadDecoder(url) { return new Decoder(await fetchTensors(url)); }
 
-  G.nn = { parseSafetensors, float16ToFloat32, Network, Decoder, toGrey, fetchTensors, loadNetwork, loadDecoder };
+  G.nn = { parseSafetensors, toSafetensors, float16ToFloat32, Network, Decoder, toGrey, fetchTensors, loadNetwork,
+           loadDecoder };
   if (typeof module !== "undefined" && module.exports) module.exports = G.nn;
 })(globalThis.Genmodels ??= { tabs: {} });
