@@ -11,6 +11,12 @@ PyTorch's genmodels.vae.training_step on this machine (one thread, the tab's set
 For each: the median milliseconds of a step after the first, steps/s, the worst relative difference of a loss term
 and of a weight tensor (in norm) from PyTorch after all the steps, and the bytes the page would load for it.
 Prints a Markdown table; writes bench/out/page_trainer.json.
+
+--run SECONDS: instead, a whole run as the page would train (bench/js/tfjs_vae_run.js: TF.js wasm under Node, the
+shipped training subset, seeded shuffle and ε, β warming up as in genmodels.live) against genmodels.live.train_vae
+on one thread for the same time; the map k-NN of each at 15 s marks: leave-one-out among the 2,000 held-out codes
+(what the tab's status shows) and, with --data-root, the standard split (the 10,000 test codes among the first
+20,000 training codes, bench/live_vae.py's measure). Writes bench/out/page_trainer_run.json.
 """
 from __future__ import annotations
 
@@ -117,11 +123,69 @@ def in_chromium(work: Path, modules: Path, engine: str) -> dict:
     return got
 
 
+def knn_figures(model, dataset: str, standard: tuple | None) -> dict:
+    """The map k-NN as the tab shows it, and on the standard split where the dataset is at hand."""
+    from genmodels.metrics import encode_all, knn_accuracy
+    held_x, held_y = held_out_images(dataset)
+    out = {"knn_held_out": round(live.leave_one_out_knn(encode_all(model, held_x)[0], held_y), 3)}
+    if standard is not None:
+        (test_x, test_y), (train_x, train_y) = standard
+        out["knn_standard"] = round(knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0],
+                                                 test_y, k=5), 3)
+    return out
+
+
+def whole_run(seconds: float, dataset: str, data_root: str | None, modules: Path) -> None:
+    from genmodels.data import load_split, train_subset_path
+    marks = [s for s in (15, 30, 45, 60, 90, 120) if s <= seconds] or [seconds]
+    standard = None
+    if data_root:
+        test_x, test_y = load_split(dataset, train=False, root=data_root, download=False)
+        train_x, train_y = load_split(dataset, train=True, root=data_root, download=False)
+        standard = ((test_x, test_y), (train_x[:20000], train_y[:20000]))
+    work = Path(tempfile.mkdtemp())
+    save_file({k: v.contiguous() for k, v in live.new_model(0).state_dict().items()}, str(work / "init.safetensors"))
+    env = {**os.environ, "NODE_PATH": str(modules)}
+    subprocess.run(["node", str(ROOT / "bench" / "js" / "tfjs_vae_run.js"), str(train_subset_path(dataset)),
+                    str(work / "init.safetensors"), str(work / "run.json"), ",".join(map(str, marks)), "0"],
+                   check=True, env=env)
+    page = json.loads((work / "run.json").read_text())
+    rows = []
+    for record in page["records"]:
+        model = live.new_model(0)
+        model.load_state_dict({k: torch.tensor(record["weights"][k]).reshape(w.shape)
+                               for k, w in model.state_dict().items()})
+        rows.append({"way": "page (TF.js wasm, Node)", "seconds": record["seconds"], "step": record["step"],
+                     **knn_figures(model.eval(), dataset, standard)})
+        print(json.dumps(rows[-1]), flush=True)
+    torch.set_num_threads(1)
+    todo = list(marks)
+    for frame in live.train_vae(dataset, seed=0, max_seconds=max(marks), frame_seconds=0.5):
+        while todo and (frame.seconds >= todo[0] or frame.done):
+            rows.append({"way": "server library (one thread)", "seconds": todo.pop(0), "step": frame.step,
+                         **knn_figures(frame.model, dataset, standard)})
+            print(json.dumps(rows[-1]), flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "page_trainer_run.json").write_text(json.dumps({"page_steps_per_s": page["steps_per_s"], "rows": rows},
+                                                          indent=1))
+    print(f"\npage: {page['steps_per_s']:.1f} steps/s\n| way | at | steps | map k-NN (2,000 held out) | "
+          "k-NN, standard split |\n|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['way']} | {r['seconds']} s | {r['step']:,} | {r['knn_held_out']:.3f} | "
+              f"{r.get('knn_standard', float('nan')):.3f} |")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--run", type=float, default=None, help="a whole run of this many seconds instead")
+    p.add_argument("--dataset", default="mnist")
+    p.add_argument("--data-root", default=None)
     args = p.parse_args()
     modules = install_tfjs()
+    if args.run:
+        whole_run(args.run, args.dataset, args.data_root, modules)
+        return
     images = held_out_images("mnist")[0]
     batches = [images[(k * live.BATCH_SIZE) % 1936:][:live.BATCH_SIZE] for k in range(args.steps)]
     draws = torch.Generator().manual_seed(11)
