@@ -74,7 +74,7 @@ def new_model(seed: int, config: VAEConfig = LIVE_CONFIG) -> VAE:
     for module in model.modules():
         if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
             init_default(module, gen)
-        elif isinstance(module, nn.modules.batchnorm._NormBase):
+        elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
             module.reset_parameters()        # no random draws: normalisation layers' ones and zeros
         elif any(True for _ in module.parameters(recurse=False)) or any(True for _ in module.buffers(recurse=False)):
             raise TypeError(f"no initialisation for {type(module).__name__}")

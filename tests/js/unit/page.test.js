@@ -61,8 +61,13 @@ test("a tab draws settings that came before it was attached and opened, once bot
   tab.attach({}, { some: "props" });
   assert.deepEqual(drawn, []);                                   // not opened yet
   tab.open("mnist", 3);
-  assert.deepEqual(drawn, [["mnist", 6]]);
+  assert.deepEqual(drawn, [["mnist", 6]]);                        // drawn at once, once
   assert.ok(tab.stats.openedAt > 0);
+  await frame();
+  assert.equal(drawn.length, 1);
+  tab.open("fashion", 4);                                        // shown again with other settings: redrawn
+  await frame();
+  assert.deepEqual(drawn.at(-1), ["fashion", 8]);
 });
 
 test("a model loads once, the tab redraws when it arrives, and a failed load is the tab's reason to ask the server",

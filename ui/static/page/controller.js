@@ -61,6 +61,10 @@
     };
     const promises = {};
 
+    function keep(settings) {
+      state.current = hooks.settle ? hooks.settle(...settings) : settings;
+    }
+
     function redraw() {
       if (state.element && state.opened && state.current) hooks.draw(state.current);
     }
@@ -68,14 +72,17 @@
     const controller = {
       name, state, stats: state.stats, redraw, redrawSoon: perFrame(redraw),
 
-      show(...args) {
-        state.current = hooks.settle ? hooks.settle(...args) : args;
+      show(...settings) {
+        keep(settings);
         controller.redrawSoon();
       },
 
       open(...settings) {
-        if (settings.length) state.current = hooks.settle ? hooks.settle(...settings) : settings;
-        if (state.opened) return;
+        if (state.opened) {
+          if (settings.length) controller.show(...settings);
+          return;
+        }
+        if (settings.length) keep(settings);
         state.opened = true;
         state.stats.openedAt = performance.now();
         redraw();
