@@ -41,7 +41,8 @@ LOSS_TOLERANCE = 0.02            # GPU against CPU, after 50 passes
 TRAIN_SCRIPTS = [                # (module, arguments) run on the samples, one epoch each
     ("train.classifier", "--dataset fashion"), ("train.vae", "--dataset mnist --mlp-layers 3"),
     ("train.denoiser", "--dataset fashion"), ("train.superres", "--dataset mnist --factor 4"),
-    ("train.gan", "--dataset fashion"), ("train.samples", "--dataset mnist"), ("train.vae_decoder", "--dataset mnist"),
+    ("train.gan", "--dataset fashion"), ("export.samples", "--dataset mnist"),
+    ("export.vae_decoder", "--dataset mnist"),
 ]
 
 
@@ -214,9 +215,9 @@ def training_rows(device: str) -> list[Row]:
         env = None if device.startswith("cuda") else dict(os.environ, CUDA_VISIBLE_DEVICES="")   # the scripts' own pick
         for module, extra in TRAIN_SCRIPTS:
             args = [sys.executable, "-m", module, *extra.split(), "--out", f"{tmp}/{module}.safetensors"]
-            if module not in ("train.vae_decoder",):
+            if module not in ("export.vae_decoder",):
                 args += ["--data-root", tmp]
-            if module not in ("train.samples", "train.vae_decoder"):
+            if module not in ("export.samples", "export.vae_decoder"):
                 args += ["--epochs", "1"]
             t = time.perf_counter()
             done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)

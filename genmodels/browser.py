@@ -24,12 +24,12 @@ PAGE_TEMPLATE = "page-{kind}-{dataset}.safetensors"
 
 
 def page_path(kind: str, dataset: str) -> Path:
-    """The file the page loads for one model (python -m train.page_models writes it)."""
+    """The file the page loads for one model (python -m export.page_models writes it)."""
     return WEIGHTS_DIR / PAGE_TEMPLATE.format(kind=kind, dataset=dataset)
 
 
 def page_files() -> list[Path]:
-    """Every file python -m train.page_models writes."""
+    """Every file python -m export.page_models writes."""
     return [page_path(k, d) for k in (*PAGE_MODELS, "timeline") for d in DATASETS]
 
 

@@ -78,7 +78,7 @@ def test_subset_path(dataset: str) -> Path:
 
 def held_out_images(dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
     """The shipped held-out set live training shows on its map (the first 200 test images of each class, 2,000 in
-    all; python -m train.samples --split test-subset): images float N×1×28×28 in [0,1] and labels."""
+    all; python -m export.samples --split test-subset): images float N×1×28×28 in [0,1] and labels."""
     return _held_out(canonical_dataset(dataset))
 
 
@@ -87,14 +87,14 @@ def _held_out(dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
     path = test_subset_path(dataset)
     if not path.exists():
         raise FileNotFoundError(f"Held-out images {path} are missing. Rebuild them with: "
-                                f"python -m train.samples --dataset {dataset} --split test-subset")
+                                f"python -m export.samples --dataset {dataset} --split test-subset")
     t = load_file(str(path))
     return t["images"].unsqueeze(1).float().div_(255.0), t["labels"].long()
 
 
 def training_images(dataset: str, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor, str]:
     """Images to train on (float N×1×28×28 in [0,1]) and labels: the whole torchvision training split where it is
-    under `root`, else the shipped subset (python -m train.samples --split train); and which it is."""
+    under `root`, else the shipped subset (python -m export.samples --split train); and which it is."""
     info = DATASETS[canonical_dataset(dataset)]
     if root is not None:
         try:
@@ -105,7 +105,7 @@ def training_images(dataset: str, root: str | Path | None = None) -> tuple[torch
     path = train_subset_path(info.key)
     if not path.exists():
         raise FileNotFoundError(f"No {info.title} training images: {path} is missing. Rebuild it with: "
-                                f"python -m train.samples --dataset {info.key} --split train")
+                                f"python -m export.samples --dataset {info.key} --split train")
     t = load_file(str(path))
     images = t["images"].unsqueeze(1).float().div_(255.0)
     return images, t["labels"].long(), f"the shipped {info.title} subset ({len(images):,} training images)"
@@ -123,7 +123,7 @@ def _sample(dataset: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     if not path.exists():
         raise FileNotFoundError(
             f"Example images {path} are missing. Rebuild them with: "
-            f"python -m train.samples --dataset {canonical_dataset(dataset)}"
+            f"python -m export.samples --dataset {canonical_dataset(dataset)}"
         )
     t = load_file(str(path))
     return t["images"].unsqueeze(1).float().div_(255.0), t["labels"].long(), t["indices"].long()

@@ -132,7 +132,7 @@ class GAN(nn.Module):
         return self._filter
 
     def calibrate_filter(self) -> gan_filter.FilterCalibration:
-        """The filter, computed from scratch (what train.gan_filter ships)."""
+        """The filter, computed from scratch (what export.gan_filter ships)."""
         realness, features = self.calibration_draw()
         return gan_filter.calibrate(features, realness)
 

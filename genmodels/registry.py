@@ -45,7 +45,7 @@ class ModelSpec:
 MODELS: dict[str, ModelSpec] = {s.kind: s for s in (
     ModelSpec("vae", VAE, VAEConfig, "vae-{dataset}.safetensors", "train.vae --dataset {dataset}"),
     ModelSpec("vae-decoder", VAEDecoder, VAEConfig, "vae-decoder-{dataset}.safetensors",
-              "train.vae_decoder --dataset {dataset}"),
+              "export.vae_decoder --dataset {dataset}"),
     ModelSpec("classifier", Classifier, ClassifierConfig, "classifier-{dataset}.safetensors",
               "train.classifier --dataset {dataset}"),
     ModelSpec("denoiser", Denoiser, DenoiserConfig, "denoiser-{dataset}.safetensors",
@@ -56,7 +56,7 @@ MODELS: dict[str, ModelSpec] = {s.kind: s for s in (
               "train.superres --dataset {dataset} --factor 4"),
     ModelSpec("gan", GAN, GANConfig, "gan-{dataset}.safetensors", "train.gan --dataset {dataset}"),
     ModelSpec("vgg16", VGG16Features, VGG16Config, "vgg16-imagenet-conv1_1-conv5_1.safetensors",
-              "train.vgg16 --source ../shared/weights/vgg16-imagenet-features.safetensors",
+              "export.vgg16 --source ../shared/weights/vgg16-imagenet-features.safetensors",
               datasets=("imagenet",), file_kind="vgg16-features"),
 )}
 
@@ -147,7 +147,7 @@ def load_extras(kind: str, dataset: str) -> dict[str, torch.Tensor]:
 
 
 def filter_path(dataset: str) -> Path:
-    """The GAN's shipped discriminator-filter calibration (python -m train.gan_filter --dataset DATASET)."""
+    """The GAN's shipped discriminator-filter calibration (python -m export.gan_filter --dataset DATASET)."""
     return weights.WEIGHTS_DIR / f"gan-filter-{dataset}.safetensors"
 
 
@@ -155,5 +155,5 @@ def _use_shipped_filter(gan: GAN, dataset: str) -> None:
     """The shipped filter calibration, where there is one made from these weights (else the GAN computes it)."""
     path = filter_path(dataset)
     if path.exists():
-        tensors, metadata = read_weights(path, f"python -m train.gan_filter --dataset {dataset}")
+        tensors, metadata = read_weights(path, f"python -m export.gan_filter --dataset {dataset}")
         gan.set_shipped_filter(tensors, metadata.get("gan_fingerprint"))

@@ -21,7 +21,7 @@ def test_app_start_up_does_not_import_torchvision():
 
 
 def test_models_and_training_import_nothing_from_the_ui():
-    """genmodels/ and train/ are plain PyTorch; a benchmark may time a tab's handler but takes models from
+    """genmodels/, train/ and export/ are plain PyTorch; a benchmark may time a tab's handler but takes models from
     genmodels."""
     import ast
     from pathlib import Path
@@ -37,7 +37,7 @@ def test_models_and_training_import_nothing_from_the_ui():
                 names.add(node.module.split(".")[0])
         return names
 
-    for folder in ("genmodels", "train"):
+    for folder in ("genmodels", "train", "export"):
         for path in (root / folder).glob("*.py"):
             assert not imported(path) & {"ui", "gradio", "plotly"}, path
     for path in (root / "bench").glob("*.py"):

@@ -114,7 +114,7 @@ def test_page_files_record_their_source_and_run_like_the_model(kind):
             tensors = {k: f.get_tensor(k) for k in f.keys()}
         source = genmodels.entry(registry_kind, dataset).path
         assert meta["source_sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
-        assert meta["training_command"] == f"python -m train.page_models --kind {kind} --dataset {dataset}"
+        assert meta["training_command"] == f"python -m export.page_models --kind {kind} --dataset {dataset}"
         model = genmodels.load_model(registry_kind, dataset)
         side = 28 // getattr(model, "factor", 1)
         x = torch.nn.functional.avg_pool2d(load_sample(dataset)[0][:8], 28 // side)
@@ -149,11 +149,11 @@ def run_layers(layers: list[dict], tensors: dict, x: torch.Tensor) -> torch.Tens
 
 
 def test_every_page_file_is_what_its_command_makes(tmp_path):
-    """python -m train.page_models reproduces each shipped page file: the same tensors and metadata."""
+    """python -m export.page_models reproduces each shipped page file: the same tensors and metadata."""
     from safetensors import safe_open
 
     from genmodels.browser import page_files
-    out = subprocess.run([sys.executable, "-m", "train.page_models", "--out-dir", str(tmp_path)], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "export.page_models", "--out-dir", str(tmp_path)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     for shipped in page_files():

@@ -183,7 +183,8 @@ def test_hidden_files_and_symbolic_links_are_never_sent(tmp_path):
 
     root = tmp_path / "checkout"
     shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "docs", "tests",
-                                                               "bench", "train", "*.safetensors"))
+                                                               "bench", "train", "export",
+                                                               "*.safetensors"))
     secret = tmp_path / "secret.txt"
     secret.write_text("a key")
     (root / "ui" / "static" / ".env").write_text("TOKEN=x")

@@ -170,7 +170,7 @@ def test_shipped_mnist_gan_makes_digits_the_classifier_recognises():
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion"])
 def test_the_shipped_filter_is_the_calibration_of_the_shipped_weights(dataset):
-    """train.gan_filter ships the filter, so the app does not calibrate it at start-up; it equals a fresh one."""
+    """export.gan_filter ships the filter, so the app does not calibrate it at start-up; it equals a fresh one."""
     import genmodels
 
     gan = genmodels.load_model("gan", dataset, cached=False)

@@ -103,7 +103,7 @@ def test_the_timeline_x_axis_ends_with_the_data():
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion"])
 def test_the_pages_timeline_file_holds_the_checkpoints_grids(dataset):
-    """weights/page-timeline-*.safetensors (python -m train.page_models) is what tab 4's page draws from."""
+    """weights/page-timeline-*.safetensors (python -m export.page_models) is what tab 4's page draws from."""
     import json
 
     import torch
@@ -114,4 +114,4 @@ def test_the_pages_timeline_file_holds_the_checkpoints_grids(dataset):
         grids, meta = f.get_tensor("grids"), {k: json.loads(v) for k, v in f.metadata().items()}
     assert torch.equal(grids, genmodels.load_extras("gan", dataset)["timeline_grids"])
     assert meta["steps"] == [t["step"] for t in genmodels.load_model("gan", dataset).metadata["timeline"]]
-    assert meta["training_command"] == f"python -m train.page_models --kind timeline --dataset {dataset}"
+    assert meta["training_command"] == f"python -m export.page_models --kind timeline --dataset {dataset}"

@@ -93,7 +93,7 @@ def test_missing_vgg_file_names_the_rebuild_command(tmp_path, monkeypatch):
     from genmodels import style
     monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
     monkeypatch.setattr(registry, "_cache", {})         # as in a fresh process: nothing loaded yet
-    with pytest.raises(WeightsError, match="python -m train.vgg16 --source"):
+    with pytest.raises(WeightsError, match="python -m export.vgg16 --source"):
         style.load_vgg("cpu")
 
 

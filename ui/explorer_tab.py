@@ -19,7 +19,7 @@ from .latent_views import OPINION, SHOW, Handover, Own, classify, first_view, ow
 START = (0.0, 0.0)          # the sliders' first point
 
 
-# the decoded image, drawn by the page (ui/static/tabs/explorer.js) with the decoder exported by train.vae_decoder
+# the decoded image, drawn by the page (ui/static/tabs/explorer.js) with the decoder exported by export.vae_decoder
 DIGIT_HTML = """
 <div class="digit-frame">
   <span class="digit-label">Decoded image</span>

@@ -1,6 +1,6 @@
 """Ship the ImageNet VGG16 convolutions style transfer needs (conv1_1 … conv5_1), as float16 safetensors.
 
-    python -m train.vgg16 --source ../shared/weights/vgg16-imagenet-features.safetensors
+    python -m export.vgg16 --source ../shared/weights/vgg16-imagenet-features.safetensors
 
 The source holds the 13 convolutions of VGG16 (Simonyan & Zisserman 2014, CC BY 4.0) with keys of
 torchvision's vgg16().features and Caffe's input convention (RGB 0..255 minus the ImageNet mean). Nothing is

@@ -5,9 +5,9 @@
 The app's galleries and the tests use the test sample, so neither needs the dataset; live training (genmodels.live)
 uses the training subset where the torchvision dataset is not there (a laptop without it, a Space), and shows the
 test subset's encodings on its map.
-Run: python -m train.samples --dataset mnist|fashion [--per-class 50]
-     python -m train.samples --dataset mnist|fashion --split train        (1,000 a class: 10,000 images, 7.9 MB)
-     python -m train.samples --dataset mnist|fashion --split test-subset  (200 a class: 2,000 images, 1.6 MB)
+Run: python -m export.samples --dataset mnist|fashion [--per-class 50]
+     python -m export.samples --dataset mnist|fashion --split train        (1,000 a class: 10,000 images, 7.9 MB)
+     python -m export.samples --dataset mnist|fashion --split test-subset  (200 a class: 2,000 images, 1.6 MB)
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def main() -> None:
     info = DATASETS[args.dataset]
     source = ("MNIST {} set, Y. LeCun, C. Cortes, C. Burges (CC BY-SA 3.0)" if args.dataset == "mnist"
               else "Fashion-MNIST {} set, Zalando Research (MIT)").format(args.split.split("-")[0])
-    command = f"python -m train.samples --dataset {args.dataset}"
+    command = f"python -m export.samples --dataset {args.dataset}"
     command += "" if args.split == "test" else f" --split {args.split}"
     save_file(tensors, str(out), metadata={"dataset": info.title, "source": source, "command": command})
     print(f"saved {out}: {len(chosen)} images")

@@ -1,4 +1,4 @@
-"""Export what the page runs itself (tabs 1, 3 and 4) from the shipped checkpoints: python -m train.page_models.
+"""Export what the page runs itself (tabs 1, 3 and 4) from the shipped checkpoints: python -m export.page_models.
 
 Trains nothing. For each dataset, reads weights/{denoiser,superres-x2,superres-x4,classifier}-<dataset>.safetensors
 and writes weights/page-<kind>-<dataset>.safetensors: float32 tensors (the page's images then equal the server's
@@ -25,7 +25,7 @@ def export_one(kind: str, dataset: str, out_dir: Path | None = None) -> str:
     tensors, layers = export(model, parts, last)
     meta = {"kind": f"page-{kind}", "dataset": dataset, "config": model.metadata["config"], "dtype": "float32",
             "layers": layers, **provenance(genmodels.entry(registry_kind, dataset).path, model.metadata,
-                                           f"python -m train.page_models --kind {kind} --dataset {dataset}")}
+                                           f"python -m export.page_models --kind {kind} --dataset {dataset}")}
     out = _out(kind, dataset, out_dir)
     save_weights(out, tensors, meta)
     return f"saved {out.name}: {len(layers)} layers, {sum(t.numel() for t in tensors.values()):,} parameters"
@@ -41,7 +41,7 @@ def export_timeline(dataset: str, out_dir: Path | None = None) -> str:
     grids = genmodels.load_extras("gan", dataset)["timeline_grids"]
     meta = {"kind": "page-timeline", "dataset": dataset, "steps": [t["step"] for t in gan.metadata["timeline"]],
             **provenance(genmodels.entry("gan", dataset).path, gan.metadata,
-                         f"python -m train.page_models --kind timeline --dataset {dataset}")}
+                         f"python -m export.page_models --kind timeline --dataset {dataset}")}
     out = _out("timeline", dataset, out_dir)
     save_weights(out, {"grids": grids.to(torch.uint8).contiguous()}, meta)
     return f"saved {out.name}: {grids.shape[0]} epochs of {grids.shape[1]} images"

@@ -1,5 +1,5 @@
 """Copy the style tab's example pictures into examples/style/, the paintings cropped to the painted area:
-python -m train.style_examples [--source ../shared/images]
+python -m export.style_examples [--source ../shared/images]
 
 Trains nothing. The photos and the texture are copied as they are. The paintings lose what is not paint: The Starry
 Night's black frame and the pale strip of bare canvas inside it, and a pale column and a dark row at the edges of

@@ -1,4 +1,4 @@
-"""Ship the GAN's discriminator filter with its weights: python -m train.gan_filter --dataset mnist|fashion.
+"""Ship the GAN's discriminator filter with its weights: python -m export.gan_filter --dataset mnist|fashion.
 
 Trains nothing. The per-kind filter (genmodels/gan_filter.py) is calibrated on a fixed draw of the shipped GAN:
 deterministic, but 2–4 s of CPU that an app would otherwise spend at start-up, when its first visitors arrive.
@@ -33,7 +33,7 @@ def main() -> None:
         "projection_dims": gan_filter.PROJECTION_DIMS, "gan_fingerprint": gan.fingerprint(),
         "source": source.name, "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
         "torch_version": torch.__version__,
-        "training_command": f"python -m train.gan_filter --dataset {args.dataset}",
+        "training_command": f"python -m export.gan_filter --dataset {args.dataset}",
     }
     out = args.out or filter_path(args.dataset)
     save_weights(out, gan_filter.to_tensors(cal), meta)

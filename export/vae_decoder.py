@@ -1,4 +1,4 @@
-"""Export the shipped VAE's decoder for the browser: python -m train.vae_decoder --dataset mnist|fashion.
+"""Export the shipped VAE's decoder for the browser: python -m export.vae_decoder --dataset mnist|fashion.
 
 Trains nothing. Reads weights/vae-<dataset>.safetensors, keeps the decoder's tensors in float16 (half the page
 weight; decoded pixels stay within 1 grey level of the float32 model, see tests/test_vae_decoder.py) and writes
@@ -32,7 +32,7 @@ def main() -> None:
         "source": source.path.name, "source_sha256": hashlib.sha256(source.path.read_bytes()).hexdigest(),
         "source_training_command": meta["training_command"], "epochs": meta["epochs"], "metrics": meta["metrics"],
         "torch_version": meta["torch_version"],
-        "training_command": f"python -m train.vae_decoder --dataset {args.dataset}",
+        "training_command": f"python -m export.vae_decoder --dataset {args.dataset}",
     }
     out = args.out or entry("vae-decoder", args.dataset).path
     save_weights(out, decoder, meta_out)
