@@ -71,7 +71,7 @@ def launch(**kwargs):
     kwargs.setdefault("max_file_size", hosting.max_upload())
     # sessions whose state the server keeps (each holds a copy of the page's settings; a trained VAE ~3 MB)
     kwargs.setdefault("state_session_capacity", hosting.sessions())
-    return demo.launch(css=CSS, head=explorer_tab.head() + page_script(), **kwargs)
+    return demo.launch(css=CSS + train_tab.CSS, head=explorer_tab.head() + page_script(), **kwargs)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ const js = require("@eslint/js");
 const globals = require("globals");
 
 module.exports = [
-  { ignores: ["node_modules/", "bench/out/"] },
+  { ignores: ["node_modules/", "bench/out/", "ui/static/vendor/"] },
   js.configs.recommended,
   {
     files: ["ui/static/**/*.js"],
@@ -20,6 +20,10 @@ module.exports = [
       "prefer-const": "error",
       "no-var": "error",
     },
+  },
+  {
+    files: ["ui/static/page/train_worker.js"],          // a Web Worker's script
+    languageOptions: { globals: { ...globals.worker } },
   },
   {
     files: ["tests/js/**/*.js", "bench/js/**/*.js", "eslint.config.js"],

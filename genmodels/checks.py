@@ -3,6 +3,8 @@ wants it, or raises ValueError with the sentence the user reads; the library, th
 these (the UI turns the ValueError into a message in the page)."""
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 from collections.abc import Sequence
 from typing import TypeVar
@@ -52,3 +54,19 @@ def one_of(value: T, what: str, choices: Sequence[T]) -> T:
 def seed(value) -> int:
     """A seed for noise or the GAN."""
     return whole(value, "The seed", 0, MAX_SEED)
+
+
+def model_file(data: str | bytes, most: int) -> bytes:
+    """A model file sent as bytes or base64 text (a model trained in the page), at most `most` bytes once decoded."""
+    if isinstance(data, str):
+        if len(data) > (most + 2) // 3 * 4:
+            raise ValueError(f"The model file is too large: at most {most / 2**20:.1f} MB.")
+        try:
+            data = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("The model file is not base64 text.") from None
+    if not isinstance(data, bytes) or not data:
+        raise ValueError("No model file was sent: train a VAE first.")
+    if len(data) > most:
+        raise ValueError(f"The model file is too large: at most {most / 2**20:.1f} MB.")
+    return data

@@ -12,11 +12,13 @@ generator (or by `stop()` returning True).
 from __future__ import annotations
 
 import copy
+import json
 import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import safetensors.torch
 import torch
 from torch import nn
 
@@ -34,6 +36,7 @@ MAX_LIVE_SECONDS = 3600
 BATCH_SIZE = 64
 DEFAULT_LR = 1e-3
 NEIGHBOURS = 5            # the frames' k-NN: a 5-nearest-neighbour vote of each held-out code among the others
+MODEL_BYTES = 4 * 2**20     # a trained live VAE's file: 2.1 MB of float32 weights and its metadata
 WARMUP_STEPS = 200   # the KL weight rises from 0 to β over the first steps, as in train/vae.py (no early collapse)
 
 
@@ -147,3 +150,30 @@ def train_vae(dataset: str, *, beta: float = 1.0, seed: int = 0, lr: float = DEF
             if time.monotonic() - last >= frame_seconds:
                 yield frame()
                 last = time.monotonic()
+
+
+def load_trained(data: str | bytes) -> tuple[VAE, dict]:
+    """A live VAE saved by the page's trainer (its Download: safetensors, the state_dict's keys, float32), as bytes or
+    base64 text: (the model in eval mode, its metadata). ValueError with the sentence the user reads if it is not
+    one (too large, not safetensors, other keys or shapes, values that are not finite)."""
+    data = checks.model_file(data, MODEL_BYTES)
+    try:
+        tensors = safetensors.torch.load(data)         # never unpickles
+        metadata = json.loads(data[8:8 + int.from_bytes(data[:8], "little")]).get("__metadata__") or {}
+    except Exception:   # safetensors raises several types for garbled bytes
+        raise ValueError("The model file is not a safetensors file.") from None
+    model = new_model(0)
+    try:
+        model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
+    except RuntimeError as err:       # its first line names the model, the next what differs
+        detail = [line.strip() for line in str(err).splitlines() if line.strip()][-1]
+        raise ValueError(f"The model file is not this tab's VAE: {detail}") from None
+    if not all(torch.isfinite(v).all() for v in tensors.values()):
+        raise ValueError("The model file holds values that are not finite numbers.")
+    about = {}
+    for key, value in metadata.items():
+        try:
+            about[key] = json.loads(value)
+        except (TypeError, ValueError):
+            about[key] = value
+    return model.eval().requires_grad_(False), about

@@ -1,4 +1,5 @@
-"""The live VAE's training step in the page (ui/static/core/vae_train.js) under Node against PyTorch's
+"""The live VAE's training step in the page (ui/static/core/vae_train.js on TF.js's WebAssembly backend) under
+Node against PyTorch's
 (genmodels.vae.training_step): the same weights, batches and ε give the same loss terms and the same weights after
 Adam, within 1e-4 relative."""
 import json
@@ -49,10 +50,11 @@ def test_three_page_steps_equal_pytorchs_loss_terms_and_weights(tmp_path):
         assert got["kl"] == pytest.approx(kl, rel=1e-4)
     for name, weight in model.state_dict().items():
         mine = torch.tensor(page["weights"][name]).reshape(weight.shape)       # both after three steps
-        # within 1e-4 of each tensor, relative; and no weight more than 1% of a step (lr) away: where a gradient is
-        # as small as Adam's ε (pixels a batch hardly ever inks), its step depends on float32 rounding in both
+        # within 1e-4 of each tensor, relative; and no weight more than 5% of a step (lr) away: where a gradient is
+        # as small as Adam's ε (pixels a batch hardly ever inks), its step depends on float32 rounding in both (the
+        # order each engine sums a product in: 1.9% of a step at worst here)
         assert torch.linalg.norm(mine - weight) <= 1e-4 * torch.linalg.norm(weight), name
-        assert (mine - weight).abs().max() <= 0.01 * live.DEFAULT_LR, (name, (mine - weight).abs().max())
+        assert (mine - weight).abs().max() <= 0.05 * live.DEFAULT_LR, (name, (mine - weight).abs().max())
 
 
 @needs_node

@@ -168,7 +168,7 @@ def served(path: Path) -> str:
 # one namespace, window.Genmodels; a tab's Python calls into it (Genmodels.tabs.<stem>.attach/show/open).
 PAGE_CODE = ("core/nn.js", "core/noise.js", "core/imaging.js", "core/latent.js", "core/denoiser.js",
              "page/gradio.js", "page/controller.js", "page/inputs.js",
-             "tabs/explorer.js", "tabs/denoiser.js", "tabs/gan.js")
+             "tabs/explorer.js", "tabs/denoiser.js", "tabs/gan.js", "tabs/train.js")
 
 
 def page_script() -> str:

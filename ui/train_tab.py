@@ -1,6 +1,10 @@
-"""Tab 6: train a VAE live and watch its latent map organise itself (genmodels.live.train_vae, streamed); then send
-it to tabs 1 and 2 to explore (that visitor's session only). On a shared server a training run takes its turn in
-the line of long runs with style transfer (ui/runs.py); under ZeroGPU it trains on a GPU lent for the run."""
+"""Tab 6: train a VAE live and watch its latent map organise itself; then download it, or send it to tabs 1 and 2 to
+explore (that visitor's session only). It trains in the visitor's browser (static/tabs/train.js and
+static/page/train_worker.js: the library's model, loss, Adam and β warm-up on TensorFlow.js's WebAssembly backend, on
+the shipped training subset): a class of 30 costs the server the files it sends, once. Where the page cannot train
+(no WebAssembly or no workers, or ?trainer=server in the address) and for scripts (/train), the server trains
+(genmodels.live.train_vae, streamed); on a shared server such a run takes its turn in the line of long runs with style
+transfer (ui/runs.py); under ZeroGPU it trains on a GPU lent for the run."""
 from __future__ import annotations
 
 import functools
@@ -16,17 +20,25 @@ from pathlib import Path
 import gradio as gr
 import torch
 from PIL import Image
+from safetensors import safe_open
 
-from genmodels import live
+from genmodels import checks, live
 from genmodels.browser import decoder_export
 from genmodels.checks import MAX_SEED
-from genmodels.data import DATASETS, canonical_dataset, first_per_class, held_out_images
+from genmodels.data import (
+    DATASETS,
+    canonical_dataset,
+    first_per_class,
+    held_out_images,
+    test_subset_path,
+    train_subset_path,
+)
 from genmodels.imaging import grid_pil
-from genmodels.latent import manifold_image, slider_radius, space_for
+from genmodels.latent import GRID_N, grid_axis, manifold_image, slider_radius, space_for
 from genmodels.weights import save_weights
 
 from . import hosting
-from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, QUIET, by_component, shows_errors
+from .common import DATASET_CHOICES, FIRST_DATASET, LABEL_ABOVE, QUIET, STATIC, by_component, served, shows_errors
 from .figures import training_curves_figure, training_map_figure
 from .kept import Kept
 from .latent_views import Handover, Own, use_own
@@ -52,6 +64,7 @@ OWN_DIR = Path(tempfile.gettempdir()) / "genmodels-own"     # each session's own
 DATA_ROOT = os.environ.get("GENMODELS_DATA_ROOT", "data")
 OWN_KEEP_SECONDS = 3600          # an own decoder file is deleted this long after it was written...
 SWEEP_SECONDS = 30               # ...by a sweep this often (it drops trained models whose time is up too)
+PAGE_CALL = "(...settings) => {{ Genmodels.tabs.train.{}; return []; }}"      # a page button's js=
 STARTING = "**Starting…** (if other visitors' runs are going, yours waits its turn: this line shows its place)"
 BUSY = ("**Busy.** Other visitors' long runs (style transfer or training) are already waiting for this shared "
         "server: try again in a minute or two.")
@@ -72,6 +85,84 @@ is pulled onto N(0, I): a tidy round blob (KL 2–3 nats at β = 10), blurrier r
 overlap more. **Map k-NN** in the status: how often the 5 nearest codes of a held-out image vote for its class, a
 measure of how well the map sorts classes without ever seeing a label. The same seed and settings give the same run.
 """
+
+
+# ---------------------------------------------------------------- training in the page
+
+# what the page's trainer loads into its worker (static/page/train_worker.js), in order: TensorFlow.js (vendored by
+# python -m export.tfjs) and the pure core it runs; TF.js's WebAssembly binaries come from the same folder
+PAGE_ENGINE = ("vendor/tfjs/tf-core.min.js", "vendor/tfjs/tf-backend-wasm.min.js", "core/nn.js", "core/noise.js",
+               "core/vae_train.js")
+SERVER_ONLY, PAGE_ONLY = ["server-trainer"], ["page-trainer"]     # shown when the server trains / the page does
+CSS = """
+body.trains-in-page .server-trainer { display: none !important; }
+body:not(.trains-in-page) .page-trainer { display: none !important; }
+"""
+PAGE_HTML = """
+<div class="train-views">
+  <div class="train-row">
+    <figure class="train-fig train-map-fig"><figcaption>The map of held-out codes</figcaption>
+      <canvas class="train-map" width="520" height="520" aria-label="The map of held-out codes"></canvas>
+      <div class="train-legend"></div></figure>
+    <div class="train-side">
+      <figure class="train-fig"><figcaption>The decoder over the code plane</figcaption>
+        <canvas class="train-grid" width="420" height="420" aria-label="The decoder over the code plane"></canvas>
+      </figure>
+      <figure class="train-fig"><figcaption>Held-out images and their reconstructions</figcaption>
+        <canvas class="train-recon" width="302" height="62"
+                aria-label="Held-out images and their reconstructions"></canvas></figure>
+    </div>
+  </div>
+  <figure class="train-fig"><figcaption>Loss terms per step: reconstruction (blue, left scale) and KL (red, right
+    scale)</figcaption><canvas class="train-curves" width="900" height="280" aria-label="Loss terms per step"></canvas>
+  </figure>
+  <div class="train-note"></div>
+</div>
+"""
+PAGE_CSS = """
+.train-row { display: flex; flex-wrap: wrap; gap: 12px; }
+.train-map-fig { flex: 3 1 300px; }
+.train-side { flex: 2 1 300px; display: flex; flex-direction: column; gap: 12px; }
+.train-fig { margin: 0 0 12px; border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
+             padding: 6px; background: var(--block-background-fill); }
+.train-fig figcaption { font-size: var(--text-sm); color: var(--block-label-text-color); margin-bottom: 4px; }
+.train-fig canvas { display: block; width: 100%; height: auto; margin: 0 auto; }
+canvas.train-map { max-width: 520px; }
+canvas.train-grid { max-width: 420px; image-rendering: pixelated; }
+canvas.train-recon { max-width: 604px; image-rendering: pixelated; }
+canvas.train-curves { max-width: 900px; }
+.train-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: var(--text-sm); margin-top: 4px; }
+.train-legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; }
+.train-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+"""
+
+
+@functools.cache
+def page_config() -> dict:
+    """What the page's trainer loads and shows: its code, the WebAssembly, each dataset's shipped training subset and
+    held-out images (fetched once, as static files), the grid's axis and the map's smallest radius (as the server's
+    views), and the settings' limits (the page's runs cost the server nothing, so a laptop's limit)."""
+    radius = slider_radius()
+    data = {}
+    for key, info in DATASETS.items():
+        labels = held_out_images(key)[1]
+        with safe_open(str(train_subset_path(key)), framework="pt") as f:
+            count = f.get_slice("images").get_shape()[0]
+        data[key] = {"train": served(train_subset_path(key)), "test": served(test_subset_path(key)),
+                     "title": info.title, "classes": list(info.classes), "reconstructed": first_per_class(labels, 1),
+                     "source": f"the shipped {info.title} subset ({count:,} training images)"}
+    return {"worker": served(STATIC / "page" / "train_worker.js"),
+            "scripts": [served(STATIC / name) for name in PAGE_ENGINE],
+            "wasm": served(STATIC / "vendor" / "tfjs") + "/",
+            "data": data, "gridAxis": grid_axis(radius, GRID_N).tolist(), "radius": radius, "betas": BETAS,
+            "maxSeed": MAX_SEED, "maxSeconds": LOCAL_MAX_SECONDS, "defaultSeconds": DEFAULT_SECONDS}
+
+
+def page_views() -> gr.HTML:
+    """The views the page draws while it trains (static/tabs/train.js); carries what it loads."""
+    return gr.HTML("", html_template=PAGE_HTML, css_template=PAGE_CSS, apply_default_css=False,
+                   js_on_load="Genmodels.tabs.train.attach(element, props);", config=page_config(),
+                   elem_id="train-views", elem_classes=PAGE_ONLY)
 
 
 # ---------------------------------------------------------------- settings and where it runs
@@ -324,6 +415,19 @@ def explore(trained: str | dict | None, z1: float, z2: float, own: Own | None = 
     return {**use_own(own, z1, z2), "tabs": gr.Tabs(selected="explorer")}
 
 
+def explore_page_model(model_file: str, z1: float, z2: float, own: Own | None = None) -> dict:
+    """Explore a VAE the page trained (its safetensors file as base64, sent once): loaded as the library's model and
+    sent to tabs 1 and 2 as explore() sends a server-trained one. An empty file: nothing (the page said why)."""
+    if not model_file:
+        return {}
+    model, meta = live.load_trained(model_file)
+    dataset = canonical_dataset(str(meta.get("dataset", "")))
+    steps, seconds = checks.whole(meta.get("steps", 0), "The steps", 0, 10**9), meta.get("seconds", 0)
+    about = (f"{DATASETS[dataset].title}, β = {meta.get('beta', '?')}, seed {meta.get('seed', '?')}: {steps:,} steps "
+             f"in {checks.number(seconds, 'The seconds', 0, 10**6):.0f} s, in the browser")
+    return explore({"model": model, "dataset": dataset, "about": about}, z1, z2, own)
+
+
 # ---------------------------------------------------------------- layout and wiring
 
 def build(demo: gr.Blocks, handover: Handover, tabs: gr.Tabs) -> None:
@@ -337,14 +441,23 @@ def build(demo: gr.Blocks, handover: Handover, tabs: gr.Tabs) -> None:
                              min_width=100)
             seconds = gr.Slider(10, max_seconds(), value=min(DEFAULT_SECONDS, max_seconds()), step=10,
                                 label="Train for (seconds)", min_width=200)
-        with gr.Row():
-            start = gr.Button("Start", variant="primary", min_width=120)
-            stop = gr.Button("Stop", variant="stop", min_width=120)
-            explore_btn = gr.Button("Explore it in tabs 1 and 2", interactive=False, min_width=200)
+        with gr.Row():            # the server's buttons, or the page's (one set shows: static/tabs/train.js)
+            start = gr.Button("Start", variant="primary", min_width=120, elem_classes=SERVER_ONLY)
+            stop = gr.Button("Stop", variant="stop", min_width=120, elem_classes=SERVER_ONLY)
+            explore_btn = gr.Button("Explore it in tabs 1 and 2", interactive=False, min_width=200,
+                                    elem_classes=SERVER_ONLY)
+            page_start = gr.Button("Start", variant="primary", min_width=120, elem_classes=PAGE_ONLY,
+                                   elem_id="train-start-page")
+            page_stop = gr.Button("Stop", variant="stop", min_width=120, elem_classes=PAGE_ONLY)
+            page_explore = gr.Button("Explore it in tabs 1 and 2", min_width=200, elem_classes=PAGE_ONLY,
+                                     elem_id="train-explore-page")
+            download = gr.Button("Download model", min_width=160, elem_classes=PAGE_ONLY, elem_id="train-download")
         status = gr.Markdown(host_note(), elem_id="train-status")
         trained = gr.State()             # the model so far: its token in MODELS
         run_number, stop_number, this_run = gr.Number(visible=False), gr.Number(visible=False), gr.State()
-        with gr.Row():
+        page_model = gr.Textbox(visible=False)       # the page's model, base64, on its way to the server (Explore)
+        page_views()
+        with gr.Row(elem_classes=SERVER_ONLY):
             with gr.Column(scale=3, min_width=300):
                 plot = gr.Plot(label="The map of held-out codes", elem_id="train-map")
             with gr.Column(scale=2, min_width=300):
@@ -352,7 +465,7 @@ def build(demo: gr.Blocks, handover: Handover, tabs: gr.Tabs) -> None:
                                 elem_classes=LABEL_ABOVE, buttons=["download"], elem_id="train-grid")
                 recon = gr.Image(label="Held-out images and their reconstructions", format="png",
                                  interactive=False, elem_classes=LABEL_ABOVE, buttons=[], elem_id="train-recon")
-        curves = gr.Plot(label="Loss terms per step", elem_id="train-curves")
+        curves = gr.Plot(label="Loss terms per step", elem_id="train-curves", elem_classes=SERVER_ONLY)
         gr.Markdown(BETA_TEXT)
 
     tab.select(warm_up, None, None, **QUIET)
@@ -374,3 +487,13 @@ def build(demo: gr.Blocks, handover: Handover, tabs: gr.Tabs) -> None:
     handover.after_switch(explore_btn.click(by_component(explore, switched), [trained, handover.z1, handover.z2,
                                                                               handover.own],
                                             list(switched.values()), **QUIET))
+    # the page's trainer: its buttons call the page only (no server event while it trains), but Explore, which
+    # sends the model once
+    page_start.click(None, [dataset, beta, seed, seconds], None, js=PAGE_CALL.format("start(...settings)"))
+    page_stop.click(None, None, None, js=PAGE_CALL.format("stop()"))
+    download.click(None, None, None, js=PAGE_CALL.format("download()"))
+    sent = page_explore.click(None, None, page_model, js="() => Genmodels.tabs.train.modelBase64()")
+    handover.after_switch(sent.then(by_component(explore_page_model, switched),
+                                    [page_model, handover.z1, handover.z2, handover.own], list(switched.values()),
+                                    **QUIET))
+    sent.then(None, None, page_model, js="() => ''")

@@ -1,190 +1,238 @@
-// The live VAE's training step in plain JavaScript, as genmodels.vae.training_step does it in PyTorch: the
-// fully-connected VAE of genmodels.live.LIVE_CONFIG (784-256-256-2 each way, ReLU), the β-weighted negative ELBO
-// (Bernoulli reconstruction summed over pixels, KL to N(0, I), both per image), its gradients by hand, and one step
-// of Adam with PyTorch's defaults. Weights are kept under the PyTorch model's state_dict names and shapes, so a model
-// trained here loads into genmodels.live.new_model(seed) as it is. Pure: tests/test_page_trainer.py runs one step
-// under Node against PyTorch from the same weights, batch and ε.
+// The live VAE's training in the page, as genmodels.live.train_vae does it in PyTorch: the fully-connected VAE of
+// genmodels.live.LIVE_CONFIG (784-256-256-2 each way, ReLU), the β-weighted negative ELBO (Bernoulli reconstruction
+// summed over pixels, KL to N(0, I), both per image), its gradients by hand, and Adam as torch.optim.Adam; batches of
+// 64 in a seeded shuffle each epoch, β warming up over the first 200 steps. The arithmetic runs on TensorFlow.js
+// (its WebAssembly backend in the page, ui/static/vendor/tfjs), activations kept feature-major (features × batch) so
+// that every product multiplies by a matrix with the batch's 64 columns, which TF.js's WebAssembly backend packs
+// cheaply (a product by a changing 784×256 weight matrix repacks it every step; a transposed operand is 10× slower;
+// BENCHMARKS.md, "Training in the page: engines"). Weights stay in JavaScript arrays under the PyTorch model's
+// state_dict names and shapes, so a model trained here loads into genmodels.live.new_model(seed) as it is. Pure (no
+// DOM): tests/test_page_trainer.py runs it under Node against PyTorch from the same weights, batch and ε.
 (function (G) {
   "use strict";
 
-  // the PyTorch names of the six linear layers, in the order the data flows (genmodels/vae.py: VAE with channels=0)
-  const ENCODER = ["encoder.1", "encoder.3", "encoder.5"];
-  const DECODER = ["decoder.0", "decoder.2", "decoder.4"];
-  const LAYERS = [...ENCODER, ...DECODER];
+  // the PyTorch names and shapes (outputs × inputs) of the six linear layers, in the order the data flows
+  const SHAPES = {
+    "encoder.1": [256, 784], "encoder.3": [256, 256], "encoder.5": [4, 256],
+    "decoder.0": [256, 2], "decoder.2": [256, 256], "decoder.4": [784, 256],
+  };
+  const LAYERS = Object.keys(SHAPES);
+  const PIXELS = 784, CODE = 2;
+  // genmodels.live: batch, warm-up and Adam's settings
+  const BATCH = 64, WARMUP_STEPS = 200, LR = 1e-3, BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8;
+  // the counter-based generator's streams (core/noise.js), apart from the noise tab's (stream 0 …)
+  const INIT_STREAM = 1 << 19, SHUFFLE_STREAM = 1 << 20, NOISE_STREAM = 1 << 21;
 
-  // out[r, o] = Σ_i x[r, i] · w[o, i] + b[o], for rows × inputs x and outputs × inputs w (a linear layer)
-  function linear(x, rows, w, b, outputs, inputs, out = new Float32Array(rows * outputs)) {
-    for (let r = 0; r < rows; r++) {
-      const xr = r * inputs;
-      for (let o = 0; o < outputs; o++) {
-        const wo = o * inputs;
-        let s = 0;
-        for (let i = 0; i < inputs; i++) s += x[xr + i] * w[wo + i];
-        out[r * outputs + o] = s + b[o];
+  // Fresh weights from a seed, drawn as PyTorch's nn.Linear draws them (uniform within ±1/√fan_in, weights and
+  // bias; a draw of the page's generator, not torch's: the same seed gives the same model in every browser)
+  function initialWeights(seed) {
+    const uniform = G.noise.uniform, tensors = {};
+    LAYERS.forEach((name, k) => {
+      const [outputs, inputs] = SHAPES[name], bound = 1 / Math.sqrt(inputs);
+      const draw = (n, stream) => Float32Array.from(uniform(seed, INIT_STREAM + stream, n), (u) => (2 * u - 1) * bound);
+      tensors[`${name}.weight`] = { shape: [outputs, inputs], data: draw(outputs * inputs, 2 * k) };
+      tensors[`${name}.bias`] = { shape: [outputs], data: draw(outputs, 2 * k + 1) };
+    });
+    return tensors;
+  }
+
+  // The weights as {name: Float32Array}, checked against the model's shapes (an error names the first that differs)
+  function checkedWeights(tensors) {
+    const params = {};
+    for (const name of LAYERS) {
+      for (const [part, shape] of [["weight", SHAPES[name]], ["bias", [SHAPES[name][0]]]]) {
+        const key = `${name}.${part}`, t = tensors[key];
+        if (!t) throw new Error(`${key} is missing`);
+        const got = t.shape.join("×"), want = shape.join("×");
+        if (got !== want) throw new Error(`${key} is ${got}, expected ${want}`);
+        params[key] = Float32Array.from(t.data);
       }
     }
+    return params;
+  }
+
+  // rows × cols, row-major, as cols × rows
+  function transposed(data, rows, cols) {
+    const out = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
     return out;
   }
 
-  function relu(x) {
-    for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0;
-    return x;
-  }
-
-  // the gradient reaching a linear layer's input: dx[r, i] = Σ_o dy[r, o] · w[o, i]; where mask (the layer's input
-  // after its ReLU) is 0, the gradient is 0 too
-  function backInput(dy, rows, w, outputs, inputs, mask) {
-    const dx = new Float32Array(rows * inputs);
-    for (let r = 0; r < rows; r++) {
-      const xr = r * inputs;
-      for (let o = 0; o < outputs; o++) {
-        const g = dy[r * outputs + o];
-        if (g === 0) continue;
-        const wo = o * inputs;
-        for (let i = 0; i < inputs; i++) dx[xr + i] += g * w[wo + i];
-      }
-      if (mask) for (let i = 0; i < inputs; i++) if (mask[xr + i] <= 0) dx[xr + i] = 0;
+  // A trainer over TF.js `tf` from weights {name: {shape, data}}: step(x, noise, beta) trains on one batch (rows ×
+  // 784 pixels in [0, 1], rows × 2 draws of ε) and returns its loss terms; encode(xT, n) the posterior means of n
+  // images given feature-major (a tensor 784 × n); decode(z, n) the images of n codes (n × 784, in [0, 1]);
+  // stateDict() the weights as the PyTorch model's.
+  function Trainer(tf, tensors) {
+    const params = checkedWeights(tensors);
+    const m = {}, v = {};
+    for (const [key, p] of Object.entries(params)) {
+      m[key] = new Float32Array(p.length);
+      v[key] = new Float32Array(p.length);
     }
-    return dx;
-  }
+    let t = 0;
 
-  // a linear layer's weight and bias gradients: dw[o, i] = Σ_r dy[r, o] · x[r, i], db[o] = Σ_r dy[r, o]
-  function backWeights(dy, x, rows, outputs, inputs, dw, db) {
-    dw.fill(0);
-    db.fill(0);
-    for (let o = 0; o < outputs; o++) {
-      const wo = o * inputs;
-      let bias = 0;
-      for (let r = 0; r < rows; r++) {
-        const g = dy[r * outputs + o];
-        if (g === 0) continue;
-        bias += g;
-        const xr = r * inputs;
-        for (let i = 0; i < inputs; i++) dw[wo + i] += g * x[xr + i];
+    // the weights as tensors: W (outputs × inputs) and b (outputs × 1), made fresh each step (inside a tidy)
+    function layers() {
+      const W = {}, b = {};
+      for (const name of LAYERS) {
+        W[name] = tf.tensor2d(params[`${name}.weight`], SHAPES[name]);
+        b[name] = tf.tensor2d(params[`${name}.bias`], [SHAPES[name][0], 1]);
       }
-      db[o] = bias;
-    }
-  }
-
-  // One model and its Adam state. params: {name: {shape, data: Float32Array}} under the state_dict's names (the
-  // weights are copied); lr and Adam's betas and eps default to torch.optim.Adam's (genmodels.live.DEFAULT_LR).
-  class Trainer {
-    constructor(params, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8 } = {}) {
-      this.lr = lr;
-      this.betas = betas;
-      this.eps = eps;
-      this.steps = 0;
-      this.shapes = {};
-      this.params = {};
-      this.grads = {};
-      this.m = {};
-      this.v = {};
-      for (const layer of LAYERS) {
-        for (const part of ["weight", "bias"]) {
-          const name = `${layer}.${part}`, tensor = params[name];
-          if (!tensor) throw new Error(`the model has no ${name}`);
-          this.shapes[name] = tensor.shape;
-          this.params[name] = Float32Array.from(tensor.data);
-          for (const state of [this.grads, this.m, this.v]) state[name] = new Float32Array(tensor.data.length);
-        }
-      }
-      this.latent = this.shapes["decoder.0.weight"][1];
-      this.hidden = this.shapes["encoder.1.weight"][0];
-      this.pixels = this.shapes["encoder.1.weight"][1];
-      const { hidden, latent, pixels } = this;
-      const expected = { "encoder.3.weight": [hidden, hidden], "encoder.5.weight": [2 * latent, hidden],
-                         "decoder.2.weight": [hidden, hidden], "decoder.4.weight": [pixels, hidden] };
-      for (const [name, shape] of Object.entries(expected)) {
-        if (this.shapes[name].join() !== shape.join()) {
-          throw new Error(`${name} is ${this.shapes[name].join("×")}, expected ${shape.join("×")}`);
-        }
-      }
+      return { W, b, lin: (a, name) => tf.add(tf.matMul(W[name], a), b[name]) };
     }
 
-    // x: rows × pixels in [0, 1]; noise: rows × latent standard normal draws (ε); beta: the KL weight this step.
-    // One gradient step on the β-weighted negative ELBO; the loss and its two terms, nats per image, before the step.
-    step(x, noise, beta) {
-      const rows = noise.length / this.latent, { hidden: h, pixels: n, latent: d } = this, p = this.params;
-      if (x.length !== rows * n) throw new Error(`expected ${rows}×${n} pixels, got ${x.length}`);
-      // forward: the encoder, z = μ + ε·σ, the decoder's logits
-      const h1 = relu(linear(x, rows, p["encoder.1.weight"], p["encoder.1.bias"], h, n));
-      const h2 = relu(linear(h1, rows, p["encoder.3.weight"], p["encoder.3.bias"], h, h));
-      const code = linear(h2, rows, p["encoder.5.weight"], p["encoder.5.bias"], 2 * d, h);
-      const z = new Float32Array(rows * d), std = new Float32Array(rows * d);
-      let kl = 0;
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < d; j++) {
-          const mu = code[r * 2 * d + j], logvar = code[r * 2 * d + d + j], k = r * d + j;
-          std[k] = Math.exp(0.5 * logvar);
-          z[k] = mu + noise[k] * std[k];
-          kl += 1 + logvar - mu * mu - Math.exp(logvar);
-        }
-      }
-      kl = -0.5 * kl / rows;
-      const g1 = relu(linear(z, rows, p["decoder.0.weight"], p["decoder.0.bias"], h, d));
-      const g2 = relu(linear(g1, rows, p["decoder.2.weight"], p["decoder.2.bias"], h, h));
-      const logits = linear(g2, rows, p["decoder.4.weight"], p["decoder.4.bias"], n, h);
-      // the reconstruction term (binary cross-entropy with logits, summed) and its gradient, per image
-      let rec = 0;
-      const dLogits = new Float32Array(rows * n);
-      for (let i = 0; i < logits.length; i++) {
-        const l = logits[i], t = x[i];
-        rec += Math.max(l, 0) - l * t + Math.log1p(Math.exp(-Math.abs(l)));
-        dLogits[i] = (1 / (1 + Math.exp(-l)) - t) / rows;
-      }
-      rec /= rows;
-      // backward through the decoder, to z
-      const gr = this.grads;
-      backWeights(dLogits, g2, rows, n, h, gr["decoder.4.weight"], gr["decoder.4.bias"]);
-      const dG2 = backInput(dLogits, rows, p["decoder.4.weight"], n, h, g2);
-      backWeights(dG2, g1, rows, h, h, gr["decoder.2.weight"], gr["decoder.2.bias"]);
-      const dG1 = backInput(dG2, rows, p["decoder.2.weight"], h, h, g1);
-      backWeights(dG1, z, rows, h, d, gr["decoder.0.weight"], gr["decoder.0.bias"]);
-      const dZ = backInput(dG1, rows, p["decoder.0.weight"], h, d, null);
-      // through the reparameterisation and the KL term, to μ and log σ²
-      const dCode = new Float32Array(rows * 2 * d);
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < d; j++) {
-          const k = r * d + j, mu = code[r * 2 * d + j], logvar = code[r * 2 * d + d + j];
-          dCode[r * 2 * d + j] = dZ[k] + beta * mu / rows;
-          dCode[r * 2 * d + d + j] = dZ[k] * noise[k] * 0.5 * std[k] + beta * 0.5 * (Math.exp(logvar) - 1) / rows;
-        }
-      }
-      // backward through the encoder (no gradient for the pixels themselves)
-      backWeights(dCode, h2, rows, 2 * d, h, gr["encoder.5.weight"], gr["encoder.5.bias"]);
-      const dH2 = backInput(dCode, rows, p["encoder.5.weight"], 2 * d, h, h2);
-      backWeights(dH2, h1, rows, h, h, gr["encoder.3.weight"], gr["encoder.3.bias"]);
-      const dH1 = backInput(dH2, rows, p["encoder.3.weight"], h, h, h1);
-      backWeights(dH1, x, rows, h, n, gr["encoder.1.weight"], gr["encoder.1.bias"]);
-      this.adam();
+    function encoderOut(lin, xT) {
+      const h1 = tf.relu(lin(xT, "encoder.1")), h2 = tf.relu(lin(h1, "encoder.3"));
+      return { h1, h2, code: lin(h2, "encoder.5") };
+    }
+
+    function decoderOut(lin, zT) {
+      const g1 = tf.relu(lin(zT, "decoder.0")), g2 = tf.relu(lin(g1, "decoder.2"));
+      return { g1, g2, logits: lin(g2, "decoder.4") };
+    }
+
+    function step(x, noise, beta) {
+      const rows = noise.length / CODE, grads = {};
+      const [rec, kl] = tf.tidy(() => {
+        const { W, lin } = layers();
+        const xT = tf.tensor2d(transposed(x, rows, PIXELS), [PIXELS, rows]), xRows = tf.tensor2d(x, [rows, PIXELS]);
+        const eT = tf.tensor2d(transposed(noise, rows, CODE), [CODE, rows]);
+        const { h1, h2, code } = encoderOut(lin, xT);
+        const mu = tf.slice(code, [0, 0], [CODE, rows]), logvar = tf.slice(code, [CODE, 0], [CODE, rows]);
+        const std = tf.exp(tf.mul(logvar, 0.5)), z = tf.add(mu, tf.mul(eT, std));
+        const { g1, g2, logits } = decoderOut(lin, z);
+        const softplus = tf.log1p(tf.exp(tf.neg(tf.abs(logits))));          // BCE with logits, stably
+        const recm = tf.div(tf.sum(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, xT)), softplus)), rows);
+        const klm = tf.mul(tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar))), -0.5 / rows);
+        // a layer y = W·a + b, given dL/dy (d, outputs × rows): dW = d·aᵀ, db = Σ d over the batch, and dL/da = Wᵀ·d
+        // where a's ReLU let it through (transposes explicit: see the top)
+        const back = (a, d, name, relu) => {
+          grads[`${name}.weight`] = tf.matMul(d, tf.transpose(a)).dataSync();
+          grads[`${name}.bias`] = tf.sum(d, 1).dataSync();
+          const da = tf.matMul(tf.transpose(W[name]), d);
+          return relu ? tf.mul(da, tf.step(a)) : da;
+        };
+        const dl = tf.div(tf.sub(tf.sigmoid(logits), xT), rows);
+        const dz = back(z, back(g1, back(g2, dl, "decoder.4", true), "decoder.2", true), "decoder.0", false);
+        const dmu = tf.add(dz, tf.mul(mu, beta / rows));
+        const dlogvar = tf.add(tf.mul(tf.mul(dz, eT), tf.mul(std, 0.5)),            // through z = μ + ε·σ
+                               tf.mul(tf.sub(tf.exp(logvar), 1), 0.5 * beta / rows));   // and the KL term
+        const dh1 = back(h1, back(h2, tf.concat([dmu, dlogvar], 0), "encoder.5", true), "encoder.3", true);
+        grads["encoder.1.weight"] = tf.matMul(dh1, xRows).dataSync();
+        grads["encoder.1.bias"] = tf.sum(dh1, 1).dataSync();
+        return [recm.dataSync()[0], klm.dataSync()[0]];
+      });
+      adam(grads);
       return { loss: rec + beta * kl, reconstruction: rec, kl };
     }
 
-    // torch.optim.Adam's step (no weight decay, no amsgrad): bias-corrected first and second moments
-    adam() {
-      this.steps += 1;
-      const [b1, b2] = this.betas, t = this.steps;
-      const stepSize = this.lr / (1 - b1 ** t), root2 = Math.sqrt(1 - b2 ** t);
-      for (const name of Object.keys(this.params)) {
-        const w = this.params[name], g = this.grads[name], m = this.m[name], v = this.v[name];
-        for (let i = 0; i < w.length; i++) {
-          m[i] = b1 * m[i] + (1 - b1) * g[i];
-          v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-          w[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / root2 + this.eps);
+    // one step of torch.optim.Adam (its single-tensor arithmetic: m ← lerp(m, g, 1 − β₁), v ← β₂v + (1 − β₂)g²,
+    // p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε))
+    function adam(grads) {
+      t += 1;
+      const stepSize = LR / (1 - BETA1 ** t), root2 = Math.sqrt(1 - BETA2 ** t), fround = Math.fround;
+      for (const [key, p] of Object.entries(params)) {
+        const g = grads[key], mk = m[key], vk = v[key];
+        for (let i = 0; i < p.length; i++) {
+          const gi = g[i], mi = fround(mk[i] + (gi - mk[i]) * (1 - BETA1));
+          const vi = fround(vk[i] * BETA2 + gi * gi * (1 - BETA2));
+          mk[i] = mi;
+          vk[i] = vi;
+          p[i] -= stepSize * mi / (Math.sqrt(vi) / root2 + EPS);
         }
       }
     }
 
-    // the weights as {name: {shape, data}}, the state_dict's names and shapes (copies)
-    stateDict() {
+    // the posterior means μ of n images (xT: a tensor 784 × n, kept by the caller), as a Float32Array n × 2
+    function encode(xT, n) {
+      const muT = tf.tidy(() => tf.slice(encoderOut(layers().lin, xT).code, [0, 0], [CODE, n]));
+      const out = transposed(muT.dataSync(), CODE, n);
+      muT.dispose();
+      return out;
+    }
+
+    // the decoded images of n codes (z: n × 2), n × 784 in [0, 1]
+    function decode(z, n) {
+      const imagesT = tf.tidy(() => {
+        const zT = tf.tensor2d(transposed(z, n, CODE), [CODE, n]);
+        return tf.sigmoid(decoderOut(layers().lin, zT).logits);
+      });
+      const out = transposed(imagesT.dataSync(), PIXELS, n);
+      imagesT.dispose();
+      return out;
+    }
+
+    // the weights as the PyTorch model's state_dict: {name: {shape, data}} (nn.js's toSafetensors saves it)
+    function stateDict() {
       const out = {};
-      for (const [name, data] of Object.entries(this.params)) {
-        out[name] = { shape: this.shapes[name], data: data.slice() };
+      for (const [key, p] of Object.entries(params)) {
+        const shape = key.endsWith(".weight") ? SHAPES[key.slice(0, -".weight".length)] : [p.length];
+        out[key] = { shape, data: Float32Array.from(p) };
       }
       return out;
     }
+
+    return { step, encode, decode, stateDict, params };
   }
 
-  G.vaeTrain = { Trainer, LAYERS, linear, backInput, backWeights };
+  // A seeded Fisher-Yates shuffle of 0 … n-1 for each epoch
+  function permutation(seed, epoch, n) {
+    const u = G.noise.uniform(seed, SHUFFLE_STREAM + epoch, n), order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(u[i] * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    return order;
+  }
+
+  // The run's batches, β and ε, as genmodels.live.train_vae draws them: next() gives the next step's
+  // {x (64 × 784 in [0, 1]), noise (64 × 2), beta}; the same seed gives the same sequence. images: uint8, n × 784.
+  function Batches(images, seed, beta) {
+    const count = images.length / PIXELS, perEpoch = Math.floor(count / BATCH), x = new Float32Array(BATCH * PIXELS);
+    let step = 0, order = null;
+    function next() {
+      const epoch = Math.floor(step / perEpoch), b = (step % perEpoch) * BATCH;
+      if (b === 0) order = permutation(seed, epoch, count);
+      for (let r = 0; r < BATCH; r++) {
+        const from = order[b + r] * PIXELS;
+        for (let p = 0; p < PIXELS; p++) x[r * PIXELS + p] = images[from + p] / 255;
+      }
+      const noise = G.noise.normal(seed, NOISE_STREAM + step, BATCH * CODE);
+      step += 1;
+      return { x, noise, beta: beta * Math.min(1, step / WARMUP_STEPS) };
+    }
+    return { next };
+  }
+
+  // how often a k-nearest-neighbour vote among the other codes gets each code's class (genmodels.live's
+  // leave_one_out_knn: ties go to the smallest class, as torch.mode's)
+  function leaveOneOutKnn(z, labels, k = 5) {
+    const n = labels.length, classes = Math.max(...labels) + 1;
+    let right = 0;
+    const best = new Float64Array(k), who = new Int32Array(k), votes = new Int32Array(classes);
+    for (let i = 0; i < n; i++) {
+      best.fill(Infinity);
+      const xi = z[2 * i], yi = z[2 * i + 1];
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
+        const dx = z[2 * j] - xi, dy = z[2 * j + 1] - yi, d = dx * dx + dy * dy;
+        if (d >= best[k - 1]) continue;
+        let s = k - 1;
+        while (s > 0 && best[s - 1] > d) { best[s] = best[s - 1]; who[s] = who[s - 1]; s--; }
+        best[s] = d;
+        who[s] = j;
+      }
+      votes.fill(0);
+      for (let s = 0; s < k; s++) votes[labels[who[s]]]++;
+      let top = 0;
+      for (let c = 1; c < classes; c++) if (votes[c] > votes[top]) top = c;
+      if (top === labels[i]) right++;
+    }
+    return right / n;
+  }
+
+  G.vaeTrain = {
+    Trainer, Batches, initialWeights, leaveOneOutKnn, permutation, transposed, LAYERS, SHAPES, BATCH, PIXELS,
+  };
   if (typeof module !== "undefined" && module.exports) module.exports = G.vaeTrain;
 })(globalThis.Genmodels ??= { tabs: {} });

@@ -1,0 +1,324 @@
+// Tab 6 in the page: Start trains the visitor's own VAE in their browser (page/train_worker.js, a Web Worker), and the
+// page draws what the worker sends at least twice a second: the map of the 2,000 held-out codes, the decoder over the
+// code plane, the reconstructions, the loss curves and the status line (#train-status, the server's words). Stop
+// stops it at once, Download saves it as a safetensors file PyTorch loads, and Explore sends it to the server once
+// (ui/train_tab.explore_page_model), for tabs 1 and 2. Where the page cannot train (no WebAssembly or no workers, or
+// ?trainer=server in the address) the tab is the server's, as before (ui/train_tab.train). Gradio calls
+// attach(element, props) (the views' gr.HTML), and start/stop/download/modelBase64 from the buttons' js= events.
+(function (G) {
+  "use strict";
+  const CURVE_POINTS = 300, MAP_PX = 520, DOT = 3, PAD = 2, SIDE = 28;
+  const COLOURS = ["#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#FFA15A", "#19D3F3", "#FF6692", "#B6E880", "#FF97FF",
+                   "#FECB52"];                           // plotly's qualitative palette, as the server's map
+
+  const tab = G.page.tab("train", { note: "#train-views .train-note", draw, attached });
+  const { state } = tab;
+  Object.assign(state, { mode: null, worker: null, run: 0, frame: null, history: null, stopped: false,
+                         started: null, settings: null, engine: "", model: null, waiting: {} });
+  Object.assign(state.stats, { frames: 0, firstStepMs: null, finished: null });
+
+  // ---------------------------------------------------------------- which trainer
+
+  function whyNotInPage() {
+    if (typeof location !== "undefined" && new URLSearchParams(location.search).get("trainer") === "server") {
+      return "?trainer=server in the address";
+    }
+    if (typeof WebAssembly !== "object") return "this browser has no WebAssembly";
+    if (typeof Worker !== "function") return "this browser has no Web Workers";
+    return null;
+  }
+
+  function attached() {
+    const why = whyNotInPage();
+    state.mode = why ? "server" : "page";
+    document.body.classList.toggle("trains-in-page", !why);
+    document.body.classList.toggle("trains-on-server", !!why);
+    if (why) return;
+    status(`Trains in your browser: your own model, on your computer (the server only sent the code and the images). ` +
+           `Press **Start**.`);
+  }
+
+  function status(markdown) {
+    const box = document.querySelector("#train-status .prose") || document.querySelector("#train-status");
+    if (box) box.innerHTML = G.page.markdownHtml(markdown);
+  }
+
+  function worker() {
+    if (!state.worker) {
+      state.worker = new Worker(state.props.config.worker);
+      state.worker.onmessage = ({ data }) => receive(data);
+      state.worker.onerror = (event) => {
+        event.preventDefault();
+        status(`**The trainer stopped**: ${event.message || "the worker failed"}. Reload the page to try again.`);
+      };
+    }
+    return state.worker;
+  }
+
+  // ---------------------------------------------------------------- the buttons
+
+  // the settings as the library checks them (genmodels.live.check_settings), or a sentence saying what is wrong
+  function checked(dataset, beta, seed, seconds) {
+    const { config } = state.props;
+    const number = Number(seed);
+    if (!Number.isInteger(number) || number < 0 || number > config.maxSeed) {
+      return `The seed must be a whole number from 0 to ${config.maxSeed.toLocaleString("en")}.`;
+    }
+    if (!config.betas.includes(Number(beta))) return `β must be one of ${config.betas.join(", ")}.`;
+    if (!config.data[dataset]) return `Unknown dataset: ${dataset}.`;
+    const limit = Math.min(Math.max(Number(seconds) || config.defaultSeconds, 1), config.maxSeconds);
+    return { dataset, beta: Number(beta), seed: number, seconds: limit };
+  }
+
+  function start(dataset, beta, seed, seconds) {
+    const settings = checked(dataset, beta, seed, seconds);
+    if (typeof settings === "string") {
+      status(`**${settings}**`);
+      return;
+    }
+    state.run += 1;
+    Object.assign(state, { settings, frame: null, stopped: false, started: performance.now(), model: null,
+                           history: { step: [], reconstruction: [], kl: [] } });
+    state.stats.firstStepMs = null;
+    state.stats.finished = null;
+    status("**Starting…** (loading the trainer and the training images into your browser)");
+    setExplorable(false);
+    worker().postMessage({ type: "start", run: state.run, config: state.props.config, ...settings });
+  }
+
+  function stop() {
+    if (!state.worker || state.stopped || !state.settings) return;
+    state.stopped = true;
+    state.worker.postMessage({ type: "stop", run: state.run });
+    status(stoppedLine());
+  }
+
+  function stoppedLine() {
+    const f = state.frame;
+    if (!f || !f.step) return "**Stopped** before the first step.";
+    return `**Stopped** (${aboutRun(f)}). The views show where it got to; **download it**, or **explore it in tabs ` +
+           "1 and 2** with the button above, or press Start again.";
+  }
+
+  function aboutRun(f) {
+    const { settings } = state, title = state.props.config.data[settings.dataset].title;
+    return `${title}, β = ${settings.beta}, seed ${settings.seed}: ${f.step.toLocaleString("en")} steps in ` +
+           `${Math.round(f.seconds)} s, in your browser`;
+  }
+
+  // the model so far, as the bytes of a safetensors file (the worker saves it)
+  function modelBytes() {
+    if (!state.worker || !state.frame || !state.frame.step) {
+      return Promise.reject(new Error("Train a VAE first: press Start and let it learn for a few seconds."));
+    }
+    return new Promise((resolve, reject) => {
+      state.waiting[state.run] = { resolve, reject };
+      state.worker.postMessage({ type: "model", run: state.run });
+    });
+  }
+
+  async function download() {
+    try {
+      const { bytes } = await modelBytes(), { settings } = state;
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+      link.download = `vae-${settings.dataset}-beta${settings.beta}-seed${settings.seed}.safetensors`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      state.stats.downloads = (state.stats.downloads || 0) + 1;
+    } catch (err) {
+      status(`**${err.message}**`);
+    }
+  }
+
+  // for Explore: the model as base64 (the server loads it once for tabs 1 and 2), or "" with the reason in the status
+  async function modelBase64() {
+    try {
+      const { bytes } = await modelBytes();
+      let text = "";
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(text);
+    } catch (err) {
+      status(`**${err.message}**`);
+      return "";
+    }
+  }
+
+  function setExplorable(on) {
+    for (const id of ["train-explore-page", "train-download"]) {
+      const button = document.querySelector(`#${id}`);
+      if (button) button.disabled = !on;
+    }
+  }
+
+  // ---------------------------------------------------------------- what the worker sends
+
+  function receive(message) {
+    if (message.type === "model") {
+      const waiting = state.waiting[message.run];
+      delete state.waiting[message.run];
+      if (waiting) waiting.resolve(message);
+      return;
+    }
+    if (message.run !== state.run) return;                  // an earlier run's last words
+    if (message.type === "error") {
+      const waiting = state.waiting[message.run];
+      delete state.waiting[message.run];
+      if (waiting) return waiting.reject(new Error(message.message));
+      status(`**Training in your browser failed**: ${message.message}`);
+      return;
+    }
+    if (message.type === "loading") {
+      if (message.backend) state.engine = message.simd ? `${message.backend} SIMD` : message.backend;
+      if (!state.stopped) status(`**Starting…** (loading ${message.what} into your browser)`);
+      return;
+    }
+    if (state.stopped && !message.done) return;              // Stop: only the last frame is drawn
+    const { history } = state;
+    for (const key of Object.keys(history)) history[key].push(...message.history[key]);
+    state.frame = message;
+    state.stats.frames += 1;
+    if (message.step > 0 && state.stats.firstStepMs === null) {
+      state.stats.firstStepMs = performance.now() - state.started;
+    }
+    if (message.step > 0) setExplorable(true);
+    if (message.done) state.stats.finished = { step: message.step, stopped: !!message.stopped, knn: message.knn };
+    tab.show(message);
+  }
+
+  // ---------------------------------------------------------------- drawing
+
+  function draw([f]) {
+    const t0 = performance.now();
+    drawMap(f);
+    drawImages(canvasOf("grid"), f.grid, state.props.config.gridAxis.length, 0);
+    drawImages(canvasOf("recon"), f.recon, f.recon.length / (2 * SIDE * SIDE), PAD);
+    drawCurves();
+    if (!state.stopped || f.done) status(f.stopped ? stoppedLine() : statusLine(f));
+    tab.record([f.step, f.knn], performance.now() - t0);
+  }
+
+  function canvasOf(name) { return state.element.querySelector(`canvas.train-${name}`); }
+
+  // the statuses' words, as ui/train_tab.status_line writes them
+  function statusLine(f) {
+    const { settings } = state, pace = f.step / Math.max(f.seconds, 1e-6);
+    let line = `**${f.done ? "Done" : "Training"}**: step ${f.step.toLocaleString("en")} · ${Math.round(f.seconds)} ` +
+               `of ${settings.seconds} s · ${Math.round(pace)} steps/s · in your browser (${state.engine}) · `;
+    line += f.step ? `reconstruction ${f.reconstruction.toFixed(1)} + KL ${f.kl.toFixed(2)} nats · map k-NN ` +
+                     `${Math.round(100 * f.knn)}%` : `untrained: map k-NN ${Math.round(100 * f.knn)}% · on ${f.source}`;
+    if (f.done) line += ". **Download it**, or **explore it in tabs 1 and 2** with the buttons above.";
+    return line;
+  }
+
+  // the held-out codes, coloured by class; the axes grow with the codes (as the server's map)
+  function drawMap(f) {
+    const canvas = canvasOf("map"), ctx = canvas.getContext("2d"), { mu } = f, n = mu.length / 2;
+    const { labels } = f;
+    const classes = state.props.config.data[state.settings.dataset].classes;
+    const radius = Math.max(state.props.config.radius, Math.min(coveringRadius(mu), 50));
+    canvas.width = canvas.height = MAP_PX;
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, MAP_PX, MAP_PX);
+    const margin = 34, span = MAP_PX - 2 * margin, at = (v) => margin + (v + radius) / (2 * radius) * span;
+    ctx.strokeStyle = "#ddd";
+    ctx.fillStyle = "#555";
+    ctx.font = "12px sans-serif";
+    ctx.textAlign = "center";
+    for (let tick = -Math.floor(radius); tick <= radius; tick += Math.max(1, Math.round(radius / 4))) {
+      ctx.beginPath();
+      ctx.moveTo(at(tick), margin);
+      ctx.lineTo(at(tick), MAP_PX - margin);
+      ctx.moveTo(margin, MAP_PX - at(tick));
+      ctx.lineTo(MAP_PX - margin, MAP_PX - at(tick));
+      ctx.stroke();
+      ctx.fillText(String(tick), at(tick), MAP_PX - margin + 14);
+      ctx.fillText(String(tick), margin - 14, MAP_PX - at(tick) + 4);
+    }
+    ctx.fillText(`${n.toLocaleString("en")} held-out test images encoded, step ${f.step.toLocaleString("en")}`,
+                 MAP_PX / 2, 16);
+    ctx.globalAlpha = 0.6;
+    for (let i = 0; i < n; i++) {
+      ctx.fillStyle = COLOURS[labels[i] % COLOURS.length];
+      ctx.fillRect(at(mu[2 * i]) - 1, MAP_PX - at(mu[2 * i + 1]) - 1, DOT, DOT);
+    }
+    ctx.globalAlpha = 1;
+    const legend = state.element.querySelector(".train-legend");
+    if (legend.dataset.dataset !== state.settings.dataset) {
+      legend.dataset.dataset = state.settings.dataset;
+      legend.innerHTML = classes.map((name, c) => `<span><i style="background:${COLOURS[c]}"></i>${
+        G.page.markdownHtml(name)}</span>`).join("");
+    }
+  }
+
+  // genmodels.latent.covering_radius: the 99.9th percentile of |μ|, up to a multiple of 0.5
+  function coveringRadius(mu) {
+    const sorted = Float32Array.from(mu, Math.abs).sort(), q = 0.999 * (sorted.length - 1);
+    const lo = Math.floor(q), hi = Math.min(lo + 1, sorted.length - 1);
+    const value = sorted[lo] + (sorted[hi] - sorted[lo]) * (q - lo);
+    return Math.ceil(value / 0.5) * 0.5;
+  }
+
+  // n × 784 images in [0, 1], `across` a row, `pad` white pixels between them (genmodels.imaging.grid_pil)
+  function drawImages(canvas, images, across, pad) {
+    const count = images.length / (SIDE * SIDE), bytes = Uint8ClampedArray.from(images, (v) => Math.round(v * 255));
+    const grid = G.imaging.gridPixels({ shape: [1, count, SIDE, SIDE], data: bytes }, 0, across, pad);
+    const ctx = canvas.getContext("2d"), image = ctx.createImageData(grid.width, grid.height);
+    G.imaging.greyToRgba(grid.pixels, image.data);
+    canvas.width = grid.width;
+    canvas.height = grid.height;
+    ctx.putImageData(image, 0, 0);
+  }
+
+  // the two loss terms per step (means over runs of steps once there are many): reconstruction on the left axis in
+  // blue, KL on the right in red (as ui.figures.training_curves_figure)
+  function drawCurves() {
+    const canvas = canvasOf("curves"), ctx = canvas.getContext("2d"), w = 900, h = 280;
+    canvas.width = w;
+    canvas.height = h;
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, w, h);
+    const { history } = state, steps = history.step;
+    if (!steps.length) return;
+    const left = 54, right = w - 54, top = 12, bottom = h - 34, last = steps[steps.length - 1];
+    ctx.font = "12px sans-serif";
+    ctx.strokeStyle = "#ccc";
+    ctx.strokeRect(left, top, right - left, bottom - top);
+    ctx.fillStyle = "#555";
+    ctx.textAlign = "center";
+    ctx.fillText("step", (left + right) / 2, h - 6);
+    ctx.fillText("0", left, bottom + 14);
+    ctx.fillText(last.toLocaleString("en"), right, bottom + 14);
+    [["reconstruction", "#1f77b4", left - 6, "right"], ["kl", "#d62728", right + 6, "left"]].forEach(
+      ([term, colour, labelAt, align]) => {
+        const [xs, ys] = binned(steps, history[term]), most = Math.max(...ys.filter(Number.isFinite), 1e-9);
+        ctx.strokeStyle = colour;
+        ctx.beginPath();
+        xs.forEach((x, i) => {
+          const px = left + (x / last) * (right - left), py = bottom - (ys[i] / most) * (bottom - top);
+          if (i) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+        });
+        ctx.stroke();
+        ctx.fillStyle = colour;
+        ctx.textAlign = align;
+        ctx.fillText(most.toFixed(term === "kl" ? 1 : 0), labelAt, top + 10);
+        ctx.fillText("0", labelAt, bottom);
+      });
+  }
+
+  function binned(steps, values) {
+    const size = Math.max(1, Math.ceil(values.length / CURVE_POINTS)), xs = [], ys = [];
+    for (let i = 0; i < values.length; i += size) {
+      const end = Math.min(i + size, values.length);
+      let sx = 0, sy = 0;
+      for (let j = i; j < end; j++) { sx += steps[j]; sy += values[j]; }
+      xs.push(sx / (end - i));
+      ys.push(sy / (end - i));
+    }
+    return [xs, ys];
+  }
+
+  Object.assign(tab, { start, stop, download, modelBase64, whyNotInPage });
+})(globalThis.Genmodels ??= { tabs: {} });
