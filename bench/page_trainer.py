@@ -1,26 +1,26 @@
-"""Engines for training the live VAE in the page, under Node: python bench/page_trainer.py [--steps 30]
+"""Tab 6's trainer in the page, measured: python bench/page_trainer.py [--phases engine,run,latency,memory,class]
 
-Each engine runs the same training steps of genmodels.live's model (new_model(3), batches of 64 held-out MNIST
-images, β warming up as in genmodels.live, ε drawn by a seeded generator) from the same weights, and is compared with
-PyTorch's genmodels.vae.training_step on this machine (one thread, the tab's setting):
-- plain JS: ui/static/core/vae_train.js (tests/js/vae_step.js), no dependency;
-- TF.js wasm / cpu: bench/js/tfjs_vae_trainer.js, TensorFlow.js 4.22 (installed here under bench/out/node by npm,
-  the versions pinned below; the page does not load it), gradients by hand with explicit transposes;
-- the same plain JS and TF.js wasm in headless Chromium (Debian's chromium driven by Playwright, one page that loads
-  the scripts from a local server, as the app's page would), the browser a visitor trains in.
-For each: the median milliseconds of a step after the first, steps/s, the worst relative difference of a loss term
-and of a weight tensor (in norm) from PyTorch after all the steps, and the bytes the page would load for it.
-Prints a Markdown table; writes bench/out/page_trainer.json.
-
---run SECONDS: instead, a whole run as the page would train (bench/js/tfjs_vae_run.js: TF.js wasm under Node, the
-shipped training subset, seeded shuffle and ε, β warming up as in genmodels.live) against genmodels.live.train_vae
-on one thread for the same time; the map k-NN of each at 15 s marks: leave-one-out among the 2,000 held-out codes
-(what the tab's status shows) and, with --data-root, the standard split (the 10,000 test codes among the first
-20,000 training codes, bench/live_vae.py's measure). Writes bench/out/page_trainer_run.json.
+- engine: the page's training step (ui/static/core/vae_train.js on TF.js's WebAssembly backend, vendored in
+  ui/static/vendor/tfjs) from genmodels.live.new_model(3) on 30 batches of 64 held-out MNIST images, under Node and in
+  headless Chromium (a bare page loading the vendored files), against PyTorch's genmodels.vae.training_step on one
+  thread in the same run: median ms a step after the first, steps/s, the worst relative difference of a loss term and
+  of a weight tensor (in norm) after all the steps, and the bytes the page loads for the engine.
+- run: the real app (python app.py) in headless Chromium; tab 6's Start for --seconds (60) on each --datasets: the
+  page's steps/s, frames drawn a second, main-thread long tasks (over 50 ms), Gradio events and the server's CPU while
+  it trains; at 15/30/45/60 s the page's model (what Download gives) and its map k-NN on the 2,000 held-out images
+  and, with --data-root, on the standard split (the 10,000 test codes among the first 20,000 training codes, as
+  bench/live_vae.py); then genmodels.live.train_vae on one thread for the same time, the same figures.
+- latency: a fresh browser (nothing cached) at --rtt ms (150) round trips: Start to the first step drawn, the
+  engine and the training images included.
+- memory: --runs (20) runs started and stopped after 2 s: the page's JS heap and every Chromium process's memory.
+- class: --pages (6) pages of one browser pressing Start together: Gradio events and the server's CPU while they
+  train, each page's steps/s.
+Machine-dependent: name the CPU with the figures (BENCHMARKS.md, "Training in the page"). Writes bench/out/page_trainer.json.
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import http.server
 import json
@@ -44,153 +44,69 @@ from genmodels.data import held_out_images  # noqa: E402
 from genmodels.vae import training_step  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-NODE_DIR = OUT / "node"
-TFJS = ["@tensorflow/tfjs-core@4.22.0", "@tensorflow/tfjs-backend-wasm@4.22.0", "@tensorflow/tfjs-backend-cpu@4.22.0"]
 STATIC = ROOT / "ui" / "static"
+VENDOR = STATIC / "vendor" / "tfjs"
+MARKS = (15, 30, 45, 60, 90, 120)
+EVENTS = ("/gradio_api/queue/join", "/gradio_api/run/", "/gradio_api/call/")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+LONG_TASKS = """window.__longTasks = [];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); })
+  .observe({ type: "longtask", buffered: true });"""
 
 
-def install_tfjs() -> Path:
-    modules = NODE_DIR / "node_modules"
-    if not (modules / "@tensorflow" / "tfjs-backend-wasm").exists():
-        NODE_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund", *TFJS], check=True)
-    return modules
+# ---------------------------------------------------------------- the engine, step by step
 
-
-def page_bytes(engine: str, modules: Path) -> int:
-    """What the page would fetch for the engine (minified script and the SIMD WebAssembly)."""
-    engine = engine.replace(" in Chromium", "")
-    if engine == "plain JS":
-        return (STATIC / "core" / "vae_train.js").stat().st_size
-    wasm = modules / "@tensorflow" / "tfjs-backend-wasm" / "dist"
-    files = [modules / "@tensorflow" / "tfjs-core" / "dist" / "tf-core.min.js"]
-    files += [wasm / "tf-backend-wasm.min.js", wasm / "tfjs-backend-wasm-simd.wasm"] if engine == "TF.js wasm" else \
-        [modules / "@tensorflow" / "tfjs-backend-cpu" / "dist" / "tf-backend-cpu.min.js"]
-    return sum(f.stat().st_size for f in files)
-
-
-IN_PAGE = """async (engine) => {
-  const bytes = await (await fetch("in.safetensors")).arrayBuffer();
-  const { tensors, metadata } = Genmodels.nn.parseSafetensors(bytes);
-  let trainer;
-  if (engine === "wasm") {
-    tf.wasm.setWasmPaths(new URL(".", location.href).href);
-    await tf.setBackend("wasm");
-    await tf.ready();
-    trainer = tfjsTrainer(tf, tensors);
-  } else {
-    const plain = new Genmodels.vaeTrain.Trainer(tensors);
-    trainer = { step: (x, e, b) => plain.step(x, e, b), weights: () => Object.fromEntries(
-      Object.entries(plain.params).map(([k, v]) => [k, Array.from(v)])) };
-  }
-  const terms = [], times = [];
+IN_PAGE = """async () => {
+  const { tensors, metadata } = Genmodels.nn.parseSafetensors(await (await fetch("in.safetensors")).arrayBuffer());
+  tf.wasm.setWasmPaths(new URL(".", location.href).href);
+  await tf.setBackend("wasm");
+  const trainer = Genmodels.vaeTrain.Trainer(tf, tensors), terms = [], times = [];
   metadata.betas.forEach((beta, k) => {
     const started = performance.now();
     terms.push(trainer.step(tensors[`x.${k}`].data, tensors[`noise.${k}`].data, beta));
     times.push(performance.now() - started);
   });
-  const later = times.slice(1).sort((a, b) => a - b);
-  return { terms, weights: trainer.weights(), ms: later[Math.floor(later.length / 2)] };
+  const later = times.slice(1).sort((a, b) => a - b), weights = {};
+  for (const [name, t] of Object.entries(trainer.stateDict())) weights[name] = Array.from(t.data);
+  return { terms, weights, ms: later[Math.floor(later.length / 2)] };
 }"""
 
 
-def in_chromium(work: Path, modules: Path, engine: str) -> dict:
-    """The steps in a headless Chromium page served from a local folder (the scripts as the page would load them)."""
+def chromium(pw):
+    return pw.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+
+
+def steps_in_chromium(work: Path) -> dict:
+    """The steps in a bare headless Chromium page loading the vendored files from a local server."""
     from playwright.sync_api import sync_playwright
     serve = work / "serve"
     serve.mkdir(exist_ok=True)
-    wasm = modules / "@tensorflow" / "tfjs-backend-wasm" / "dist"
-    for f in [modules / "@tensorflow" / "tfjs-core" / "dist" / "tf-core.min.js", wasm / "tf-backend-wasm.min.js",
-              *wasm.glob("*.wasm"), STATIC / "core" / "nn.js", STATIC / "core" / "vae_train.js",
-              ROOT / "bench" / "js" / "tfjs_vae_trainer.js", work / "in.safetensors"]:
+    for f in [*VENDOR.glob("*.js"), *VENDOR.glob("*.wasm"), *(STATIC / "core").glob("*.js"), work / "in.safetensors"]:
         shutil.copy(f, serve / f.name)
-    scripts = "".join(f'<script src="{n}"></script>' for n in ("tf-core.min.js", "tf-backend-wasm.min.js", "nn.js",
-                                                              "vae_train.js", "tfjs_vae_trainer.js"))
-    (serve / "index.html").write_text(f"<!doctype html><html><head>{scripts}</head><body></body></html>")
+    names = ("tf-core.min.js", "tf-backend-wasm.min.js", "nn.js", "noise.js", "vae_train.js")
+    (serve / "index.html").write_text("<!doctype html><html><head>" + "".join(f'<script src="{n}"></script>'
+                                                                              for n in names) + "</head></html>")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(serve))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=shutil.which("chromium"),
-                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = chromium(pw)
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
-            got = page.evaluate(IN_PAGE, engine)
+            got = page.evaluate(IN_PAGE)
             browser.close()
     finally:
         server.shutdown()
     return got
 
 
-def knn_figures(model, dataset: str, standard: tuple | None) -> dict:
-    """The map k-NN as the tab shows it, and on the standard split where the dataset is at hand."""
-    from genmodels.metrics import encode_all, knn_accuracy
-    held_x, held_y = held_out_images(dataset)
-    out = {"knn_held_out": round(live.leave_one_out_knn(encode_all(model, held_x)[0], held_y), 3)}
-    if standard is not None:
-        (test_x, test_y), (train_x, train_y) = standard
-        out["knn_standard"] = round(knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0],
-                                                 test_y, k=5), 3)
-    return out
-
-
-def whole_run(seconds: float, dataset: str, data_root: str | None, modules: Path) -> None:
-    from genmodels.data import load_split, train_subset_path
-    marks = [s for s in (15, 30, 45, 60, 90, 120) if s <= seconds] or [seconds]
-    standard = None
-    if data_root:
-        test_x, test_y = load_split(dataset, train=False, root=data_root, download=False)
-        train_x, train_y = load_split(dataset, train=True, root=data_root, download=False)
-        standard = ((test_x, test_y), (train_x[:20000], train_y[:20000]))
-    work = Path(tempfile.mkdtemp())
-    save_file({k: v.contiguous() for k, v in live.new_model(0).state_dict().items()}, str(work / "init.safetensors"))
-    env = {**os.environ, "NODE_PATH": str(modules)}
-    subprocess.run(["node", str(ROOT / "bench" / "js" / "tfjs_vae_run.js"), str(train_subset_path(dataset)),
-                    str(work / "init.safetensors"), str(work / "run.json"), ",".join(map(str, marks)), "0"],
-                   check=True, env=env)
-    page = json.loads((work / "run.json").read_text())
-    rows = []
-    for record in page["records"]:
-        model = live.new_model(0)
-        model.load_state_dict({k: torch.tensor(record["weights"][k]).reshape(w.shape)
-                               for k, w in model.state_dict().items()})
-        rows.append({"way": "page (TF.js wasm, Node)", "seconds": record["seconds"], "step": record["step"],
-                     **knn_figures(model.eval(), dataset, standard)})
-        print(json.dumps(rows[-1]), flush=True)
-    torch.set_num_threads(1)
-    todo = list(marks)
-    for frame in live.train_vae(dataset, seed=0, max_seconds=max(marks), frame_seconds=0.5):
-        while todo and (frame.seconds >= todo[0] or frame.done):
-            rows.append({"way": "server library (one thread)", "seconds": todo.pop(0), "step": frame.step,
-                         **knn_figures(frame.model, dataset, standard)})
-            print(json.dumps(rows[-1]), flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "page_trainer_run.json").write_text(json.dumps({"page_steps_per_s": page["steps_per_s"], "rows": rows},
-                                                          indent=1))
-    print(f"\npage: {page['steps_per_s']:.1f} steps/s\n| way | at | steps | map k-NN (2,000 held out) | "
-          "k-NN, standard split |\n|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['way']} | {r['seconds']} s | {r['step']:,} | {r['knn_held_out']:.3f} | "
-              f"{r.get('knn_standard', float('nan')):.3f} |")
-
-
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--run", type=float, default=None, help="a whole run of this many seconds instead")
-    p.add_argument("--dataset", default="mnist")
-    p.add_argument("--data-root", default=None)
-    args = p.parse_args()
-    modules = install_tfjs()
-    if args.run:
-        whole_run(args.run, args.dataset, args.data_root, modules)
-        return
+def engine(steps: int = 30) -> list[dict]:
     images = held_out_images("mnist")[0]
-    batches = [images[(k * live.BATCH_SIZE) % 1936:][:live.BATCH_SIZE] for k in range(args.steps)]
+    batches = [images[(k * live.BATCH_SIZE) % 1936:][:live.BATCH_SIZE] for k in range(steps)]
     draws = torch.Generator().manual_seed(11)
     noises = [torch.randn(live.BATCH_SIZE, 2, generator=draws) for _ in batches]
-    betas = [min(1.0, (k + 1) / live.WARMUP_STEPS) for k in range(args.steps)]
+    betas = [min(1.0, (k + 1) / live.WARMUP_STEPS) for k in range(steps)]
     work = Path(tempfile.mkdtemp())
     tensors = {k: v.contiguous() for k, v in live.new_model(3).state_dict().items()}
     for k, (x, noise) in enumerate(zip(batches, noises, strict=True)):
@@ -207,35 +123,264 @@ def main() -> None:
         reference.append(training_step(model, optimizer, x, beta, generator=generator))
         times.append(1000 * (time.perf_counter() - started))
     torch_ms = sorted(times[1:])[len(times[1:]) // 2]
-    rows = [{"engine": "PyTorch, one thread", "ms": round(torch_ms, 2), "steps_per_s": round(1000 / torch_ms, 1),
-             "loss_rel": 0.0, "weights_rel": 0.0, "page_bytes": None}]
-    engines = {"plain JS": ["node", str(ROOT / "tests" / "js" / "vae_step.js")],
-               "TF.js wasm": ["node", str(ROOT / "bench" / "js" / "tfjs_vae_step.js"), "wasm"],
-               "TF.js cpu": ["node", str(ROOT / "bench" / "js" / "tfjs_vae_step.js"), "cpu"]}
-    engines.update({"plain JS in Chromium": "plain", "TF.js wasm in Chromium": "wasm"})
-    for name, command in engines.items():
-        if isinstance(command, str):
-            got = in_chromium(work, modules, command)
-        else:
+    rows = [{"engine": "PyTorch, one thread", "ms": round(torch_ms, 2), "steps_per_s": round(1000 / torch_ms, 1)}]
+    bundle = sum(f.stat().st_size for f in (VENDOR / "tf-core.min.js", VENDOR / "tf-backend-wasm.min.js",
+                                            VENDOR / "tfjs-backend-wasm-simd.wasm", STATIC / "core" / "vae_train.js"))
+    for name in ("page trainer, Node", "page trainer, headless Chromium"):
+        if name.endswith("Node"):
             out = work / "out.json"
-            env = {**os.environ, "NODE_PATH": str(modules)}
-            subprocess.run([*command[:2], str(work / "in.safetensors"), str(out), *command[2:]], check=True, env=env)
+            subprocess.run(["node", str(ROOT / "tests" / "js" / "vae_step.js"), str(work / "in.safetensors"), str(out)],
+                           check=True)
             got = json.loads(out.read_text())
+        else:
+            got = steps_in_chromium(work)
         loss_rel = max(abs(g[key] - r) / abs(r) for g, ref in zip(got["terms"], reference, strict=True)
                        for key, r in zip(("loss", "reconstruction", "kl"), ref, strict=True))
         weights_rel = max(float(torch.linalg.norm(torch.tensor(got["weights"][n]).reshape(w.shape) - w)
                                 / torch.linalg.norm(w)) for n, w in model.state_dict().items())
         rows.append({"engine": name, "ms": round(got["ms"], 2), "steps_per_s": round(1000 / got["ms"], 1),
-                     "loss_rel": loss_rel, "weights_rel": weights_rel, "page_bytes": page_bytes(name, modules)})
+                     "loss_rel": loss_rel, "weights_rel": weights_rel, "page_bytes": bundle})
         print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+# ---------------------------------------------------------------- the app, as visitors use it
+
+def start_app(**env):
+    """python app.py on a free port (the tests' way); the process and its address."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import start_app as start
+    return start(Path(tempfile.mkdtemp()), **env)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used (/proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def chromium_mib() -> float:
+    """The resident memory of every Chromium process on the machine, MiB."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if "Name:\tchrom" in text:
+            total += int(next((line.split()[1] for line in text.splitlines() if line.startswith("VmRSS")), 0))
+    return total / 1024
+
+
+def open_tab(page, url: str, dataset: str = "mnist", seconds: int = 60) -> list[str]:
+    """The app's page on tab 6 with the settings, its first views all in; the Gradio events it sends from now on."""
+    events: list[str] = []
+    page.on("request", lambda r: events.append(r.url) if any(e in r.url for e in EVENTS) else None)
+    page.goto(url)
+    page.get_by_role("tab", name="Train a VAE").click()
+    page.wait_for_function("() => Genmodels.tabs.train.state.mode === 'page'")
+    page.get_by_role("radio", name={"mnist": "MNIST", "fashion": "Fashion-MNIST"}[dataset], exact=True).check()
+    page.locator("#train-seconds input[type=number]").fill(str(seconds))
+    page.locator("#train-seconds input[type=number]").press("Enter")
+    settled = -1
+    while settled != len(events):
+        settled = len(events)
+        page.wait_for_timeout(2000)
+    events.clear()
+    return events
+
+
+def page_model(page):
+    data = page.evaluate("() => Genmodels.tabs.train.modelBase64()")
+    return live.load_trained(base64.b64decode(data))
+
+
+def knn_figures(model, dataset: str, standard: tuple | None) -> dict:
+    from genmodels.metrics import encode_all, knn_accuracy
+    held_x, held_y = held_out_images(dataset)
+    out = {"knn_held_out": round(live.leave_one_out_knn(encode_all(model, held_x)[0], held_y), 3)}
+    if standard is not None:
+        (test_x, test_y), (train_x, train_y) = standard
+        out["knn_standard"] = round(knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0],
+                                                 test_y, k=5), 3)
+    return out
+
+
+def standard_split(dataset: str, data_root: str | None):
+    if not data_root:
+        return None
+    from genmodels.data import load_split
+    test = load_split(dataset, train=False, root=data_root, download=False)
+    train_x, train_y = load_split(dataset, train=True, root=data_root, download=False)
+    return test, (train_x[:20000], train_y[:20000])
+
+
+def whole_run(url: str, pid: int, dataset: str, seconds: int, data_root: str | None) -> dict:
+    from playwright.sync_api import sync_playwright
+    marks = [m for m in MARKS if m <= seconds]
+    standard = standard_split(dataset, data_root)
+    snapshots = []
+    with sync_playwright() as pw:
+        browser = chromium(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.add_init_script(LONG_TASKS)
+        events = open_tab(page, url, dataset, seconds)
+        cpu0 = cpu_seconds(pid)
+        page.evaluate("() => { window.__longTasks.length = 0; }")
+        page.get_by_role("button", name="Start").click()
+        started = time.monotonic()
+        page.wait_for_function("() => Genmodels.tabs.train.state.frame?.step > 0", timeout=60_000)
+        for mark in marks:
+            page.wait_for_timeout(max(0, int(1000 * (started + mark - time.monotonic())) - 300))
+            if mark == seconds:
+                page.wait_for_function("() => Genmodels.tabs.train.stats.finished", timeout=60_000)
+            model, about = page_model(page)
+            snapshots.append((mark, about["steps"], model))
+        cpu = cpu_seconds(pid) - cpu0
+        stats = page.evaluate("""() => { const t = Genmodels.tabs.train, f = t.state.frame;
+            return { step: f.step, seconds: f.seconds, viewsMs: f.viewsMs, draws: t.stats.draws, knn: f.knn,
+                     drawMs: t.stats.ms.slice().sort((a, b) => a - b)[Math.floor(t.stats.ms.length / 2)],
+                     longTasks: window.__longTasks.slice(), engine: t.state.engine }; }""")
+        browser.close()
+    rows = []
+    for mark, steps, model in snapshots:
+        rows.append({"way": f"page ({stats['engine']}), Chromium", "seconds": mark, "step": steps,
+                     **knn_figures(model, dataset, standard)})
+        print(json.dumps(rows[-1]), flush=True)
+    page_row = {"dataset": dataset, "steps_per_s": round(stats["step"] / stats["seconds"], 1),
+                "frames_per_s": round(stats["draws"] / stats["seconds"], 2), "draw_ms_median": stats["drawMs"],
+                "worker_views_share": round(stats["viewsMs"] / 1000 / stats["seconds"], 3),
+                "long_tasks": len(stats["longTasks"]), "longest_task_ms": max(stats["longTasks"], default=0),
+                "events": len(events), "server_cpu_s": round(cpu, 2)}
+    print(json.dumps(page_row), flush=True)
+    torch.set_num_threads(1)
+    todo = list(marks)
+    for frame in live.train_vae(dataset, seed=0, max_seconds=max(marks), frame_seconds=0.5):
+        while todo and (frame.seconds >= todo[0] or frame.done):
+            rows.append({"way": "server library (one thread)", "seconds": todo.pop(0), "step": frame.step,
+                         **knn_figures(frame.model, dataset, standard)})
+            print(json.dumps(rows[-1]), flush=True)
+        if frame.done:
+            page_row["server_steps_per_s"] = round(frame.step / frame.seconds, 1)
+    return {"page": page_row, "rows": rows}
+
+
+def latency(url: str, rtt: float) -> dict:
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = chromium(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": rtt, "downloadThroughput": -1,
+                                                      "uploadThroughput": -1})
+        open_tab(page, url)
+        page.get_by_role("button", name="Start").click()
+        page.wait_for_function("() => Genmodels.tabs.train.stats.firstStepMs !== null", timeout=60_000)
+        first = page.evaluate("() => Genmodels.tabs.train.stats.firstStepMs")
+        browser.close()
+    row = {"rtt_ms": rtt, "first_step_ms": round(first)}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def memory(url: str, runs: int) -> dict:
+    from playwright.sync_api import sync_playwright
+    heap, rss = [], []
+    with sync_playwright() as pw:
+        browser = chromium(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        open_tab(page, url)
+        for run in range(runs):
+            page.get_by_role("button", name="Start").click()
+            page.wait_for_function(f"() => Genmodels.tabs.train.state.run === {run + 1} && "
+                                   "Genmodels.tabs.train.state.frame?.step > 0", timeout=60_000)
+            page.wait_for_timeout(2000)
+            page.get_by_role("button", name="Stop").click()
+            page.wait_for_function("() => Genmodels.tabs.train.stats.finished", timeout=10_000)
+            cdp.send("HeapProfiler.collectGarbage")
+            page.wait_for_timeout(300)
+            metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+            heap.append(round(metrics["JSHeapUsedSize"] / 2**20, 1))
+            rss.append(round(chromium_mib()))
+        browser.close()
+    row = {"runs": runs, "page_heap_mib": heap, "chromium_mib": rss}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def a_class(url: str, pid: int, pages: int, seconds: int = 30) -> dict:
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = chromium(pw)
+        tabs, events = [], []
+        for _ in range(pages):
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            events.append(open_tab(page, url, seconds=seconds))
+            tabs.append(page)
+        idle0, t0 = cpu_seconds(pid), time.monotonic()
+        time.sleep(10)
+        idle = (cpu_seconds(pid) - idle0) / (time.monotonic() - t0)
+        cpu0, t0 = cpu_seconds(pid), time.monotonic()
+        for page in tabs:
+            page.get_by_role("button", name="Start").click()
+        for page in tabs:
+            page.wait_for_function("() => Genmodels.tabs.train.stats.finished", timeout=4 * seconds * 1000)
+        busy = (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
+        paces = [page.evaluate("() => { const f = Genmodels.tabs.train.state.frame; return f.step / f.seconds; }")
+                 for page in tabs]
+        browser.close()
+    row = {"pages": pages, "events": sum(len(e) for e in events), "server_cpu_idle": round(idle, 3),
+           "server_cpu_training": round(busy, 3), "steps_per_s_each": [round(p, 1) for p in paces]}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--phases", default="engine,run,latency,memory,class")
+    p.add_argument("--datasets", default="mnist,fashion")
+    p.add_argument("--seconds", type=int, default=60)
+    p.add_argument("--data-root", default=None)
+    p.add_argument("--rtt", type=float, default=150)
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--pages", type=int, default=6)
+    args = p.parse_args()
+    phases = args.phases.split(",")
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "page_trainer.json").write_text(json.dumps(rows, indent=1))
-    print(f"\n{args.steps} steps of 64 images. | engine | ms a step | steps/s | worst loss term vs PyTorch | "
-          "worst weight tensor vs PyTorch | page bytes |\n|---|---|---|---|---|---|")
-    for r in rows:
-        size = "" if r["page_bytes"] is None else f"{r['page_bytes']:,}"
-        print(f"| {r['engine']} | {r['ms']:.1f} | {r['steps_per_s']:.1f} | {r['loss_rel']:.1e} | "
-              f"{r['weights_rel']:.1e} | {size} |")
+    results: dict = {}
+    if "engine" in phases:
+        results["engine"] = engine()
+    if set(phases) - {"engine"}:
+        proc, url = start_app()
+        try:
+            if "run" in phases:
+                results["run"] = [whole_run(url, proc.pid, d, args.seconds, args.data_root)
+                                  for d in args.datasets.split(",")]
+            if "latency" in phases:
+                results["latency"] = latency(url, args.rtt)
+            if "memory" in phases:
+                results["memory"] = memory(url, args.runs)
+            if "class" in phases:
+                results["class"] = a_class(url, proc.pid, args.pages)
+        finally:
+            proc.kill()
+            proc.wait()
+    (OUT / "page_trainer.json").write_text(json.dumps(results, indent=1))
+    for name, rows in (("engine", results.get("engine", [])),):
+        if rows:
+            print(f"\n{name}: | engine | ms a step | steps/s | loss terms vs PyTorch | weights vs PyTorch | bytes |")
+            for r in rows:
+                print(f"| {r['engine']} | {r['ms']:.1f} | {r['steps_per_s']:.1f} | {r.get('loss_rel', 0):.1e} | "
+                      f"{r.get('weights_rel', 0):.1e} | {r.get('page_bytes') or ''} |")
+    for run in results.get("run", []):
+        print(f"\n{run['page']}\n| way | at | steps | map k-NN (2,000 held out) | k-NN, standard split |")
+        for r in run["rows"]:
+            print(f"| {r['way']} | {r['seconds']} s | {r['step']:,} | {r['knn_held_out']:.3f} | "
+                  f"{r.get('knn_standard', float('nan')):.3f} |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
 """Live VAE training (genmodels.live): frames, determinism per seed, Stop, bad settings, the data it trains on."""
+import re
+
 import pytest
 import torch
 
@@ -60,3 +62,44 @@ def test_without_the_dataset_it_trains_on_the_shipped_subset(tmp_path):
     assert images.shape == (10_000, 1, 28, 28) and "shipped" in source
     assert torch.bincount(labels).tolist() == [1000] * 10
     assert 0 <= images.min() and images.max() <= 1
+
+
+def _saved(state: dict, metadata: dict | None = None) -> bytes:
+    from safetensors.torch import save
+    return save({k: v.contiguous() for k, v in state.items()}, metadata=metadata)
+
+
+def test_a_model_trained_in_the_page_loads_from_its_file_or_base64_text():
+    import base64
+    import json
+    model = live.new_model(4)
+    about = {"dataset": "fashion", "beta": 0.3, "seed": 4, "steps": 120, "seconds": 2.5}
+    data = _saved(model.state_dict(), {k: json.dumps(v) for k, v in about.items()})
+    for sent in (data, base64.b64encode(data).decode()):
+        loaded, meta = live.load_trained(sent)
+        assert meta == about and not loaded.training
+        for name, value in model.state_dict().items():
+            assert torch.equal(loaded.state_dict()[name], value), name
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: {**s, "encoder.3.weight": torch.zeros(128, 256)},
+     "not this tab's VAE: size mismatch for encoder.3.weight"),
+    (lambda s: {k: v for k, v in s.items() if k != "decoder.0.bias"}, 'Missing key(s) in state_dict: "decoder.0.bias"'),
+    (lambda s: {**s, "extra": torch.zeros(1)}, 'Unexpected key(s) in state_dict: "extra"'),
+    (lambda s: {**s, "decoder.4.bias": torch.full((784,), float("nan"))}, "values that are not finite"),
+])
+def test_a_file_that_is_not_the_tabs_vae_is_refused_with_a_sentence(change, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        live.load_trained(_saved(change(live.new_model(0).state_dict())))
+
+
+@pytest.mark.parametrize("sent, message", [
+    ("", "No model file was sent"), (b"", "No model file was sent"), ("%%%", "not base64 text"),
+    (b"\x08" + b"\x00" * 7 + b"{not json", "not a safetensors file"),
+    ("QUFB" * (3 * 2 ** 19), "too large: at most 4.0 MB"),
+    (b"\x00" * (live.MODEL_BYTES + 1), "too large"),
+])
+def test_garbage_sent_as_a_model_gets_a_clear_message(sent, message):
+    with pytest.raises(ValueError, match=message):
+        live.load_trained(sent)

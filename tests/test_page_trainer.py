@@ -92,3 +92,40 @@ def test_a_model_trained_in_the_page_downloads_as_a_file_pytorch_loads_strictly(
     for name, value in mine.state_dict().items():
         assert torch.equal(value, torch.tensor(trained[name]).reshape(value.shape)), name
     assert not torch.equal(mine.state_dict()["decoder.4.bias"], model.state_dict()["decoder.4.bias"])   # it trained
+
+
+def test_the_vendored_tfjs_is_what_npm_installs_and_what_the_page_loads():
+    """ui/static/vendor/tfjs holds exactly the files python -m export.tfjs copies from node_modules (the versions in
+    package-lock.json), and the page's trainer loads those files, from the app (never a CDN)."""
+    from export import tfjs
+    from ui import train_tab
+    missing = [str(p) for p in tfjs.sources().values() if not p.exists()]
+    if missing:
+        pytest.skip(f"npm ci has not run here (.ci/run runs it): {missing[0]}")
+    for name, source in tfjs.sources().items():
+        assert (tfjs.VENDOR / name).read_bytes() == source.read_bytes(), name
+    lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    for package, version in tfjs.versions().items():
+        assert lock[f"node_modules/{package}"]["version"] == version
+    assert {p.name for p in tfjs.VENDOR.iterdir()} == {*tfjs.sources(), "README.md"}
+    config = train_tab.page_config()
+    assert all(url.startswith("/gradio_api/file=") for url in [config["worker"], config["wasm"], *config["scripts"]])
+    assert [Path(url.split("=", 1)[1]).name for url in config["scripts"][:2]] == ["tf-core.min.js",
+                                                                                  "tf-backend-wasm.min.js"]
+
+
+@needs_node
+def test_the_pages_map_knn_equals_the_librarys(tmp_path):
+    """The status line's map k-NN (leaveOneOutKnn in the page) equals genmodels.live.leave_one_out_knn on the same
+    codes: a spread of codes, some classes mixed."""
+    gen = torch.Generator().manual_seed(2)
+    labels = torch.randint(0, 10, (500,), generator=gen)
+    z = torch.randn(500, 2, generator=gen) + 1.5 * torch.stack([labels % 4, labels // 4], 1).float()
+    script = (f"require({json.dumps(str(ROOT / 'ui/static/core/noise.js'))});"
+              f"const t = require({json.dumps(str(ROOT / 'ui/static/core/vae_train.js'))});"
+              f"console.log(t.leaveOneOutKnn(Float32Array.from({json.dumps(z.flatten().tolist())}), "
+              f"{json.dumps(labels.tolist())}));")
+    (tmp_path / "knn.js").write_text(script)
+    out = subprocess.run(["node", str(tmp_path / "knn.js")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) == pytest.approx(live.leave_one_out_knn(z, labels), abs=1e-6)     # (torch: float32)

@@ -172,9 +172,10 @@ def test_on_a_shared_cpu_a_run_is_bounded_like_a_style_run(monkeypatch):
     assert "stops after 120 s" in train_tab.host_note() and "take turns" in train_tab.host_note()
 
 
-def test_in_the_page_start_watch_stop_and_explore_your_own_vae(page):
-    """A visitor's path: Start, frames stream, Stop; Explore; tab 1 decodes their VAE in the page; Back."""
-    page.goto(page.app_url)
+def test_trained_on_the_server_start_watch_stop_and_explore_your_own_vae(page):
+    """The server's trainer (?trainer=server, as where the page cannot train): Start, frames stream, Stop; Explore;
+    tab 1 decodes their VAE in the page; Back."""
+    page.goto(page.app_url + "?trainer=server")
     page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0", timeout=60_000)
     canvas = "() => Array.from(document.querySelector('canvas.digit').getContext('2d').getImageData(0, 0, 28, 28).data)"
     shipped = page.evaluate(canvas)
@@ -187,9 +188,10 @@ def test_in_the_page_start_watch_stop_and_explore_your_own_vae(page):
     assert page.locator("#train-map .js-plotly-plot").count() == 1 and page.locator("#train-grid img").count() == 1
     page.get_by_role("button", name="Stop").click()
     page.wait_for_selector("#train-status strong:text-is('Stopped')", timeout=30_000)
+    page.wait_for_timeout(1500)          # a frame already on its way may land; then the status says Stopped again
     steps = page.locator("#train-status").inner_text()
     page.wait_for_timeout(1500)
-    assert page.locator("#train-status").inner_text() == steps           # no frame after Stop
+    assert page.locator("#train-status").inner_text() == steps and steps.startswith("Stopped")   # no frame after
     page.get_by_role("button", name="Explore it in tabs 1 and 2").click()
     page.get_by_text("You are exploring your own VAE").first.wait_for(timeout=30_000)
     page.wait_for_function("() => /your VAE/.test(document.querySelector('#digit .decoder-note').textContent)",
@@ -218,3 +220,69 @@ def test_the_beta_text_says_what_a_short_run_shows_at_either_end():
     assert spread[0.1] > 1.5 * spread[10.0] and spread[10.0] < 3.0          # wide, against a blob near N(0, I)
     assert last[0.1].kl > 2 * last[10.0].kl                                   # the codes carry more
     assert last[0.1].reconstruction < last[10.0].reconstruction - 5           # sharper reconstructions
+
+
+GRADIO_EVENTS = ("/gradio_api/queue/join", "/gradio_api/run/", "/gradio_api/call/", "/gradio_api/api/")
+
+
+def test_in_your_browser_start_watch_stop_download_and_explore_your_own_vae(page, tmp_path):
+    """The page trains the visitor's VAE itself: Start, the steps grow and the views are drawn with no Gradio event,
+    Stop takes effect at once, Download gives a file PyTorch loads strictly, Explore sends it once to tabs 1 and 2."""
+    events = []
+    page.on("request", lambda r: events.append(r.url) if any(e in r.url for e in GRADIO_EVENTS) else None)
+    page.goto(page.app_url)
+    page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0", timeout=60_000)
+    page.get_by_role("tab", name="Train a VAE").click()
+    page.wait_for_function("() => Genmodels.tabs.train.state.mode === 'page'")
+    page.get_by_role("radio", name="Fashion-MNIST").check()
+    before = -1
+    while before != len(events):             # the page's first views (tabs 1-5) are all in
+        before = len(events)
+        page.wait_for_timeout(2000)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_function("() => /step [1-9][\\d,]* .*in your browser/.test(document.querySelector('#train-status')"
+                           ".textContent)", timeout=60_000)
+    step = "() => Genmodels.tabs.train.state.frame.step"
+    first = page.evaluate(step)
+    page.wait_for_timeout(2500)
+    assert page.evaluate(step) > first + 20                              # it trains on
+    assert page.evaluate("() => Genmodels.tabs.train.stats.draws") >= 4      # drawn at least twice a second
+    inked = page.evaluate("""() => { const c = document.querySelector('canvas.train-map');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] !== d[i + 1] || d[i + 1] !== d[i + 2]) n++; return n; }""")
+    assert inked > 1000                                                  # coloured codes on the map
+    assert events[before:] == []                                         # no Gradio event while it trains
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_selector("#train-status strong:text-is('Stopped')", timeout=1000)     # says so at once
+    page.wait_for_function("() => Genmodels.tabs.train.stats.finished?.stopped", timeout=1000)  # the worker too
+    stopped = page.evaluate(step)
+    page.wait_for_timeout(1500)
+    assert page.evaluate(step) == stopped and f"{stopped:,} steps" in page.locator("#train-status").inner_text()
+    assert "Fashion-MNIST" in page.locator("#train-status").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download model").click()
+    path = tmp_path / "mine.safetensors"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "vae-fashion-beta1-seed0.safetensors"
+    model, about = live.load_trained(path.read_bytes())       # new_model(seed).load_state_dict(…, strict=True)
+    assert about["dataset"] == "fashion" and about["seed"] == 0 and about["steps"] == stopped
+    assert 20 < live.leave_one_out_knn(*_codes(model, "fashion")) * 100 <= 100          # it learned something
+    assert events[before:] == []
+    page.get_by_role("button", name="Explore it in tabs 1 and 2").click()
+    page.get_by_text("You are exploring your own VAE").first.wait_for(timeout=30_000)
+    page.wait_for_function("() => /your VAE/.test(document.querySelector('#digit .decoder-note').textContent)",
+                           timeout=30_000)
+    assert page.get_by_text(f"Fashion-MNIST, β = 1, seed 0: {stopped:,} steps").first.is_visible()
+    assert page.locator(".toast-body").count() == 0
+
+
+def _codes(model, dataset: str):
+    from genmodels.metrics import encode_all
+    images, labels = held_out_images(dataset)
+    return encode_all(model, images)[0], labels
+
+
+def test_a_script_sending_garbage_as_a_page_model_gets_one_clear_message():
+    with pytest.raises(ValueError, match="not a safetensors file"):
+        train_tab.explore_page_model("AAAA" * 100, 0.0, 0.0)
+    assert train_tab.explore_page_model("", 0.0, 0.0) == {}              # the page already said why

@@ -440,7 +440,7 @@ def build(demo: gr.Blocks, handover: Handover, tabs: gr.Tabs) -> None:
             seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed (same seed, same run)",
                              min_width=100)
             seconds = gr.Slider(10, max_seconds(), value=min(DEFAULT_SECONDS, max_seconds()), step=10,
-                                label="Train for (seconds)", min_width=200)
+                                label="Train for (seconds)", min_width=200, elem_id="train-seconds")
         with gr.Row():            # the server's buttons, or the page's (one set shows: static/tabs/train.js)
             start = gr.Button("Start", variant="primary", min_width=120, elem_classes=SERVER_ONLY)
             stop = gr.Button("Stop", variant="stop", min_width=120, elem_classes=SERVER_ONLY)
@@ -493,7 +493,7 @@ def build(demo: gr.Blocks, handover: Handover, tabs: gr.Tabs) -> None:
     page_stop.click(None, None, None, js=PAGE_CALL.format("stop()"))
     download.click(None, None, None, js=PAGE_CALL.format("download()"))
     sent = page_explore.click(None, None, page_model, js="() => Genmodels.tabs.train.modelBase64()")
-    handover.after_switch(sent.then(by_component(explore_page_model, switched),
+    handover.after_switch(sent.then(by_component(shows_errors(explore_page_model), switched),
                                     [page_model, handover.z1, handover.z2, handover.own], list(switched.values()),
                                     **QUIET))
     sent.then(None, None, page_model, js="() => ''")

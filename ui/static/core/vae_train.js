@@ -207,7 +207,7 @@
   // how often a k-nearest-neighbour vote among the other codes gets each code's class (genmodels.live's
   // leave_one_out_knn: ties go to the smallest class, as torch.mode's)
   function leaveOneOutKnn(z, labels, k = 5) {
-    const n = labels.length, classes = Math.max(...labels) + 1;
+    const n = labels.length, classes = labels.reduce((m, c) => Math.max(m, c), 0) + 1;
     let right = 0;
     const best = new Float64Array(k), who = new Int32Array(k), votes = new Int32Array(classes);
     for (let i = 0; i < n; i++) {

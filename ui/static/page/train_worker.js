@@ -96,8 +96,9 @@ async function train({ run, config, dataset: name, beta, seed, seconds }) {
   me.trainer = V.Trainer(tf, V.initialWeights(seed));
   const batches = V.Batches(set.images, seed, beta);
   const started = performance.now(), since = { step: [], reconstruction: [], kl: [] };
-  let step = 0, lastFrame = -Infinity;
+  let step = 0, lastFrame = -Infinity, viewsMs = 0;
   const frame = (done) => {
+    const drawn = performance.now();
     const terms = since.reconstruction.length;
     const mean = (k) => (terms ? since[k].reduce((a, b) => a + b, 0) / terms : NaN);
     const elapsed = (performance.now() - started) / 1000;
@@ -105,9 +106,10 @@ async function train({ run, config, dataset: name, beta, seed, seconds }) {
     post({ type: "frame", run, step, seconds: elapsed, reconstruction: mean("reconstruction"), kl: mean("kl"),
            history: { step: since.step.splice(0), reconstruction: since.reconstruction.splice(0),
                       kl: since.kl.splice(0) },
-           done, stopped: done && me.stop, source: set.source, backend: how.backend,
+           done, stopped: done && me.stop, source: set.source, backend: how.backend, viewsMs,
            ...views(me.trainer, set, config) });
     lastFrame = performance.now();
+    viewsMs += lastFrame - drawn;
   };
   frame(false);
   while (!me.stop) {
