@@ -26,7 +26,7 @@ module.exports = [
     languageOptions: { globals: { ...globals.worker } },
   },
   {
-    files: ["tests/js/**/*.js", "eslint.config.js"],
+    files: ["tests/js/**/*.js", "bench/js/**/*.js", "eslint.config.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "commonjs", globals: { ...globals.node } },
     rules: { "max-len": ["error", { code: 120 }] },
   },

@@ -4,7 +4,8 @@
   ui/static/vendor/tfjs) from genmodels.live.new_model(3) on 30 batches of 64 held-out MNIST images, under Node and in
   headless Chromium (a bare page loading the vendored files), against PyTorch's genmodels.vae.training_step on one
   thread in the same run: median ms a step after the first, steps/s, the worst relative difference of a loss term and
-  of a weight tensor (in norm) after all the steps, and the bytes the page loads for the engine.
+  of a weight tensor (in norm) after all the steps, and the bytes the page loads for the engine. Then the page's
+  other models (tabs 1 and 3) through its plain-JS runtime and through TF.js (bench/js/page_models_tfjs.js).
 - run: the real app (python app.py) in headless Chromium; tab 6's Start for --seconds (60) on each --datasets: the
   page's steps/s, frames drawn a second, main-thread long tasks (over 50 ms), Gradio events and the server's CPU while
   it trains; at 15/30/45/60 s the page's model (what Download gives) and its map k-NN on the 2,000 held-out images
@@ -86,7 +87,10 @@ def steps_in_chromium(work: Path) -> dict:
     names = ("tf-core.min.js", "tf-backend-wasm.min.js", "nn.js", "noise.js", "vae_train.js")
     (serve / "index.html").write_text("<!doctype html><html><head>" + "".join(f'<script src="{n}"></script>'
                                                                               for n in names) + "</head></html>")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(serve))
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+    handler = functools.partial(Quiet, directory=str(serve))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -141,6 +145,16 @@ def engine(steps: int = 30) -> list[dict]:
         rows.append({"engine": name, "ms": round(got["ms"], 2), "steps_per_s": round(1000 / got["ms"], 1),
                      "loss_rel": loss_rel, "weights_rel": weights_rel, "page_bytes": bundle})
         print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def other_models() -> list[dict]:
+    """One engine for the page? The page's other models (tabs 1 and 3) through nn.js and through TF.js's wasm."""
+    out = Path(tempfile.mkdtemp()) / "models.json"
+    subprocess.run(["node", str(ROOT / "bench" / "js" / "page_models_tfjs.js"), str(out)], check=True)
+    rows = json.loads(out.read_text())
+    for row in rows:
+        print(json.dumps(row), flush=True)
     return rows
 
 
@@ -238,7 +252,7 @@ def whole_run(url: str, pid: int, dataset: str, seconds: int, data_root: str | N
             snapshots.append((mark, about["steps"], model))
         cpu = cpu_seconds(pid) - cpu0
         stats = page.evaluate("""() => { const t = Genmodels.tabs.train, f = t.state.frame;
-            return { step: f.step, seconds: f.seconds, viewsMs: f.viewsMs, draws: t.stats.draws, knn: f.knn,
+            return { step: f.step, seconds: f.seconds, viewMs: f.viewMs, draws: t.stats.draws, knn: f.knn,
                      drawMs: t.stats.ms.slice().sort((a, b) => a - b)[Math.floor(t.stats.ms.length / 2)],
                      longTasks: window.__longTasks.slice(), engine: t.state.engine }; }""")
         browser.close()
@@ -249,7 +263,7 @@ def whole_run(url: str, pid: int, dataset: str, seconds: int, data_root: str | N
         print(json.dumps(rows[-1]), flush=True)
     page_row = {"dataset": dataset, "steps_per_s": round(stats["step"] / stats["seconds"], 1),
                 "frames_per_s": round(stats["draws"] / stats["seconds"], 2), "draw_ms_median": stats["drawMs"],
-                "worker_views_share": round(stats["viewsMs"] / 1000 / stats["seconds"], 3),
+                "viewer_ms_a_frame": round(stats["viewMs"]),
                 "long_tasks": len(stats["longTasks"]), "longest_task_ms": max(stats["longTasks"], default=0),
                 "events": len(events), "server_cpu_s": round(cpu, 2)}
     print(json.dumps(page_row), flush=True)
@@ -354,6 +368,7 @@ def main() -> None:
     results: dict = {}
     if "engine" in phases:
         results["engine"] = engine()
+        results["other_models"] = other_models()
     if set(phases) - {"engine"}:
         proc, url = start_app()
         try:

@@ -92,6 +92,18 @@ def test_a_model_trained_in_the_page_downloads_as_a_file_pytorch_loads_strictly(
     for name, value in mine.state_dict().items():
         assert torch.equal(value, torch.tensor(trained[name]).reshape(value.shape)), name
     assert not torch.equal(mine.state_dict()["decoder.4.bias"], model.state_dict()["decoder.4.bias"])   # it trained
+    # the README's three lines load it as they are written (the file name aside)
+    import re
+    import textwrap
+    block = next(b for b in re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+                 if "load_file(" in b)
+    assert len(block.strip().splitlines()) == 3
+    namespace: dict = {}
+    exec(textwrap.dedent(re.sub(r'"vae-[^"]+\.safetensors"', repr(str(tmp_path / "mine.safetensors")), block)),
+         namespace)
+    for name, value in mine.state_dict().items():
+        assert torch.equal(namespace["model"].state_dict()[name], value), name
+    assert not namespace["model"].training
 
 
 def test_the_vendored_tfjs_is_what_npm_installs_and_what_the_page_loads():
@@ -129,3 +141,11 @@ def test_the_pages_map_knn_equals_the_librarys(tmp_path):
     out = subprocess.run(["node", str(tmp_path / "knn.js")], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert float(out.stdout) == pytest.approx(live.leave_one_out_knn(z, labels), abs=1e-6)     # (torch: float32)
+
+
+def test_the_shipped_adam_module_is_what_its_source_assembles_to():
+    """ui/static/core/adam_wasm.js is python -m export.adam_wasm's output from core/adam.wat (wabt, pinned by npm)."""
+    from export import adam_wasm
+    if not (ROOT / "node_modules" / "wabt").exists():
+        pytest.skip("npm ci has not run here (.ci/run runs it)")
+    assert adam_wasm.TARGET.read_text() == adam_wasm.assembled()

@@ -92,7 +92,7 @@ measure of how well the map sorts classes without ever seeing a label. The same 
 # what the page's trainer loads into its worker (static/page/train_worker.js), in order: TensorFlow.js (vendored by
 # python -m export.tfjs) and the pure core it runs; TF.js's WebAssembly binaries come from the same folder
 PAGE_ENGINE = ("vendor/tfjs/tf-core.min.js", "vendor/tfjs/tf-backend-wasm.min.js", "core/nn.js", "core/noise.js",
-               "core/vae_train.js")
+               "core/adam_wasm.js", "core/vae_train.js")
 SERVER_ONLY, PAGE_ONLY = ["server-trainer"], ["page-trainer"]     # shown when the server trains / the page does
 CSS = """
 body.trains-in-page .server-trainer { display: none !important; }

@@ -11,6 +11,7 @@ const wasm = require("@tensorflow/tfjs-backend-wasm");
 const core = path.join(__dirname, "..", "..", "ui", "static", "core");
 const { parseSafetensors, toSafetensors } = require(path.join(core, "nn.js"));
 require(path.join(core, "noise.js"));
+require(path.join(core, "adam_wasm.js"));               // Adam in WebAssembly with SIMD, as the page runs it
 const { Trainer } = require(path.join(core, "vae_train.js"));
 
 async function main() {

@@ -51,6 +51,17 @@
     return params;
   }
 
+  // core/adam.wat over the WebAssembly backend's memory (null where this WebAssembly has no SIMD)
+  function adamModule(backend) {
+    try {
+      const bytes = Uint8Array.from(atob(G.adamWasm), (c) => c.charCodeAt(0));
+      return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: backend.wasm.asm.memory } })
+        .exports;
+    } catch {
+      return null;
+    }
+  }
+
   // rows × cols, row-major, as cols × rows
   function transposed(data, rows, cols) {
     const out = new Float32Array(rows * cols);
@@ -61,22 +72,33 @@
   // A trainer over TF.js `tf` from weights {name: {shape, data}}: step(x, noise, beta) trains on one batch (rows ×
   // 784 pixels in [0, 1], rows × 2 draws of ε) and returns its loss terms; encode(xT, n) the posterior means of n
   // images given feature-major (a tensor 784 × n); decode(z, n) the images of n codes (n × 784, in [0, 1]);
-  // stateDict() the weights as the PyTorch model's.
+  // stateDict() the weights as the PyTorch model's; dispose() gives back the backend's memory. A model only
+  // encoded and decoded (the page's views) costs no optimiser state.
   function Trainer(tf, tensors) {
     const params = checkedWeights(tensors);
-    const m = {}, v = {};
-    for (const [key, p] of Object.entries(params)) {
-      m[key] = new Float32Array(p.length);
-      v[key] = new Float32Array(p.length);
-    }
+    const m = {}, v = {};                  // Adam's moments, made at the first step (a model only viewed needs none)
     let t = 0;
+    const shapeOf = (key) => (key.endsWith(".weight") ? SHAPES[key.slice(0, -".weight".length)]
+                                                      : [SHAPES[key.slice(0, -".bias".length)][0], 1]);
+    // On the WebAssembly backend the weights live in its memory, made once and updated there in place by Adam, and
+    // the gradients are read there, with no copy either way (2 × 2.1 MB a step). Safe because a weight matrix is
+    // only ever the first operand of a product, which the backend reads afresh each time (it keeps a packed copy
+    // of the second).
+    const wasm = tf.getBackend && tf.getBackend() === "wasm" ? tf.backend() : null;
+    const inWasm = (t) => new Float32Array(wasm.wasm.HEAPF32.buffer, wasm.dataIdMap.get(t.dataId).memoryOffset, t.size);
+    const resident = wasm ? Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.tensor(p, shapeOf(k))]))
+                          : null;
+    const weights = (key) => (resident ? inWasm(resident[key]) : params[key]);
+    const simd = wasm && G.adamWasm ? adamModule(wasm) : null;
 
-    // the weights as tensors: W (outputs × inputs) and b (outputs × 1), made fresh each step (inside a tidy)
+    // the weights as tensors: W (outputs × inputs) and b (outputs × 1); made fresh each time (inside a tidy) where
+    // they do not live in the backend
     function layers() {
       const W = {}, b = {};
       for (const name of LAYERS) {
-        W[name] = tf.tensor2d(params[`${name}.weight`], SHAPES[name]);
-        b[name] = tf.tensor2d(params[`${name}.bias`], [SHAPES[name][0], 1]);
+        const [w, bias] = [`${name}.weight`, `${name}.bias`];
+        W[name] = resident ? resident[w] : tf.tensor2d(params[w], shapeOf(w));
+        b[name] = resident ? resident[bias] : tf.tensor2d(params[bias], shapeOf(bias));
       }
       return { W, b, lin: (a, name) => tf.add(tf.matMul(W[name], a), b[name]) };
     }
@@ -93,6 +115,7 @@
 
     function step(x, noise, beta) {
       const rows = noise.length / CODE, grads = {};
+      const gradient = (key, g) => { grads[key] = wasm ? tf.keep(g) : g.dataSync(); };
       const [rec, kl] = tf.tidy(() => {
         const { W, lin } = layers();
         const xT = tf.tensor2d(transposed(x, rows, PIXELS), [PIXELS, rows]), xRows = tf.tensor2d(x, [rows, PIXELS]);
@@ -107,8 +130,8 @@
         // a layer y = W·a + b, given dL/dy (d, outputs × rows): dW = d·aᵀ, db = Σ d over the batch, and dL/da = Wᵀ·d
         // where a's ReLU let it through (transposes explicit: see the top)
         const back = (a, d, name, relu) => {
-          grads[`${name}.weight`] = tf.matMul(d, tf.transpose(a)).dataSync();
-          grads[`${name}.bias`] = tf.sum(d, 1).dataSync();
+          gradient(`${name}.weight`, tf.matMul(d, tf.transpose(a)));
+          gradient(`${name}.bias`, tf.sum(d, 1));
           const da = tf.matMul(tf.transpose(W[name]), d);
           return relu ? tf.mul(da, tf.step(a)) : da;
         };
@@ -118,21 +141,30 @@
         const dlogvar = tf.add(tf.mul(tf.mul(dz, eT), tf.mul(std, 0.5)),            // through z = μ + ε·σ
                                tf.mul(tf.sub(tf.exp(logvar), 1), 0.5 * beta / rows));   // and the KL term
         const dh1 = back(h1, back(h2, tf.concat([dmu, dlogvar], 0), "encoder.5", true), "encoder.3", true);
-        grads["encoder.1.weight"] = tf.matMul(dh1, xRows).dataSync();
-        grads["encoder.1.bias"] = tf.sum(dh1, 1).dataSync();
+        gradient("encoder.1.weight", tf.matMul(dh1, xRows));
+        gradient("encoder.1.bias", tf.sum(dh1, 1));
         return [recm.dataSync()[0], klm.dataSync()[0]];
       });
       adam(grads);
+      if (wasm) for (const g of Object.values(grads)) g.dispose();
       return { loss: rec + beta * kl, reconstruction: rec, kl };
     }
 
     // one step of torch.optim.Adam (its single-tensor arithmetic: m ← lerp(m, g, 1 − β₁), v ← β₂v + (1 − β₂)g²,
-    // p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε))
+    // p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)): in the backend's memory by core/adam.wat, four values at
+    // a time, where the backend is WebAssembly with SIMD; else here
     function adam(grads) {
+      if (t === 0) moments();
       t += 1;
       const stepSize = LR / (1 - BETA1 ** t), root2 = Math.sqrt(1 - BETA2 ** t), fround = Math.fround;
-      for (const [key, p] of Object.entries(params)) {
-        const g = grads[key], mk = m[key], vk = v[key];
+      for (const key of Object.keys(params)) {
+        if (simd) {
+          const at = (tensor) => wasm.dataIdMap.get(tensor.dataId).memoryOffset;
+          simd.adam(at(resident[key]), at(grads[key]), at(m[key]), at(v[key]), params[key].length, BETA1, BETA2,
+                    stepSize, root2, EPS);
+          continue;
+        }
+        const p = weights(key), g = wasm ? inWasm(grads[key]) : grads[key], mk = m[key], vk = v[key];
         for (let i = 0; i < p.length; i++) {
           const gi = g[i], mi = fround(mk[i] + (gi - mk[i]) * (1 - BETA1));
           const vi = fround(vk[i] * BETA2 + gi * gi * (1 - BETA2));
@@ -140,6 +172,14 @@
           vk[i] = vi;
           p[i] -= stepSize * mi / (Math.sqrt(vi) / root2 + EPS);
         }
+      }
+    }
+
+    // Adam's moments, zero: tensors in the backend's memory for the WebAssembly step, else arrays
+    function moments() {
+      for (const [key, p] of Object.entries(params)) {
+        m[key] = simd ? tf.zeros([p.length]) : new Float32Array(p.length);
+        v[key] = simd ? tf.zeros([p.length]) : new Float32Array(p.length);
       }
     }
 
@@ -165,14 +205,20 @@
     // the weights as the PyTorch model's state_dict: {name: {shape, data}} (nn.js's toSafetensors saves it)
     function stateDict() {
       const out = {};
-      for (const [key, p] of Object.entries(params)) {
-        const shape = key.endsWith(".weight") ? SHAPES[key.slice(0, -".weight".length)] : [p.length];
-        out[key] = { shape, data: Float32Array.from(p) };
+      for (const key of Object.keys(params)) {
+        const shape = key.endsWith(".weight") ? shapeOf(key) : [shapeOf(key)[0]];
+        out[key] = { shape, data: Float32Array.from(weights(key)) };
       }
       return out;
     }
 
-    return { step, encode, decode, stateDict, params };
+    // the weights' memory in the backend, given back (the trainer is not used after)
+    function dispose() {
+      if (resident) for (const w of Object.values(resident)) w.dispose();
+      if (simd) for (const moment of [...Object.values(m), ...Object.values(v)]) moment.dispose();
+    }
+
+    return { step, encode, decode, stateDict, dispose };
   }
 
   // A seeded Fisher-Yates shuffle of 0 … n-1 for each epoch

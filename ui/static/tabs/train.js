@@ -13,8 +13,8 @@
 
   const tab = G.page.tab("train", { note: "#train-views .train-note", draw, attached });
   const { state } = tab;
-  Object.assign(state, { mode: null, worker: null, run: 0, frame: null, history: null, stopped: false,
-                         started: null, settings: null, engine: "", model: null, waiting: {} });
+  Object.assign(state, { mode: null, worker: null, viewer: null, run: 0, frame: null, history: null, stopped: false,
+                         started: null, settings: null, engine: "", waiting: {}, viewing: false, pendingView: null });
   Object.assign(state.stats, { frames: 0, firstStepMs: null, finished: null });
 
   // ---------------------------------------------------------------- which trainer
@@ -43,16 +43,33 @@
     if (box) box.innerHTML = G.page.markdownHtml(markdown);
   }
 
+  // the trainer's worker and the viewer's (page/train_worker.js, both): made at the first Start
   function worker() {
     if (!state.worker) {
-      state.worker = new Worker(state.props.config.worker);
-      state.worker.onmessage = ({ data }) => receive(data);
-      state.worker.onerror = (event) => {
-        event.preventDefault();
-        status(`**The trainer stopped**: ${event.message || "the worker failed"}. Reload the page to try again.`);
+      const make = () => {
+        const w = new Worker(state.props.config.worker);
+        w.onmessage = ({ data }) => receive(data);
+        w.onerror = (event) => {
+          event.preventDefault();
+          status(`**The trainer stopped**: ${event.message || "the worker failed"}. Reload the page to try again.`);
+        };
+        return w;
       };
+      state.worker = make();
+      state.viewer = make();
     }
     return state.worker;
+  }
+
+  // the trainer's latest weights to the viewer, one frame at a time (a frame that waits is replaced by a newer one)
+  function toViewer(weights) {
+    state.pendingView = weights;
+    if (state.viewing) return;
+    const next = state.pendingView;
+    state.pendingView = null;
+    state.viewing = true;
+    const transfer = Object.values(next.weights).map((t) => t.data.buffer);
+    state.viewer.postMessage({ ...next, type: "view", config: state.props.config }, transfer);
   }
 
   // ---------------------------------------------------------------- the buttons
@@ -77,7 +94,7 @@
       return;
     }
     state.run += 1;
-    Object.assign(state, { settings, frame: null, stopped: false, started: performance.now(), model: null,
+    Object.assign(state, { settings, frame: null, stopped: false, started: performance.now(), pendingView: null,
                            history: { step: [], reconstruction: [], kl: [] } });
     state.stats.firstStepMs = null;
     state.stats.finished = null;
@@ -137,9 +154,13 @@
   async function modelBase64() {
     try {
       const { bytes } = await modelBytes();
-      let text = "";
-      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      return btoa(text);
+      const url = await new Promise((resolve, reject) => {        // the browser encodes it, off the main thread
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.onerror = () => reject(reader.error);
+        reader.readAsDataURL(new Blob([bytes]));
+      });
+      return url.slice(url.indexOf(",") + 1);
     } catch (err) {
       status(`**${err.message}**`);
       return "";
@@ -162,6 +183,10 @@
       if (waiting) waiting.resolve(message);
       return;
     }
+    if (message.type === "frame" || message.viewer) {       // the viewer is free: the latest weights waiting go
+      state.viewing = false;
+      if (state.pendingView) toViewer(state.pendingView);
+    }
     if (message.run !== state.run) return;                  // an earlier run's last words
     if (message.type === "error") {
       const waiting = state.waiting[message.run];
@@ -175,9 +200,14 @@
       if (!state.stopped) status(`**Starting…** (loading ${message.what} into your browser)`);
       return;
     }
+    if (message.type === "weights") {
+      const { history } = state;
+      for (const key of Object.keys(history)) history[key].push(...message.history[key]);
+      state.engine = message.simd ? `${message.backend} SIMD` : message.backend;
+      if (!state.stopped || message.done) toViewer(message);
+      return;
+    }
     if (state.stopped && !message.done) return;              // Stop: only the last frame is drawn
-    const { history } = state;
-    for (const key of Object.keys(history)) history[key].push(...message.history[key]);
     state.frame = message;
     state.stats.frames += 1;
     if (message.step > 0 && state.stats.firstStepMs === null) {
