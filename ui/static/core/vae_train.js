@@ -160,8 +160,8 @@
       for (const key of Object.keys(params)) {
         if (simd) {
           const at = (tensor) => wasm.dataIdMap.get(tensor.dataId).memoryOffset;
-          simd.adam(at(resident[key]), at(grads[key]), at(m[key]), at(v[key]), params[key].length, BETA1, BETA2,
-                    stepSize, root2, EPS);
+          simd.adam(at(resident[key]), at(grads[key]), at(m[key]), at(v[key]), params[key].length, 1 - BETA1, BETA2,
+                    1 - BETA2, stepSize, root2, EPS);
           continue;
         }
         const p = weights(key), g = wasm ? inWasm(grads[key]) : grads[key], mk = m[key], vk = v[key];
