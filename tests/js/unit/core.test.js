@@ -115,3 +115,13 @@ test("tensors written as a safetensors file read back the same, metadata as JSON
   assert.throws(() => nn.toSafetensors({ w: { shape: [2, 2], data: new Float32Array(3) } }),
                 /w: 3 values for the shape 2×2/);
 });
+
+test("images in [0, 1] become one grid's RGBA, white gaps, grey rounded as the server rounds", () => {
+  const images = Float32Array.from([0, 0.5, 1, 0.2, 1, 1, 1, 1]);           // two 2×2 images
+  const { rgba, width, height } = imaging.gridRgba(images, 2, 2, 1);
+  assert.deepEqual([width, height], [7, 4]);
+  const grey = (x, y) => rgba[4 * (y * width + x)];
+  assert.deepEqual([grey(1, 1), grey(2, 1), grey(1, 2), grey(2, 2)], [0, 128, 255, 51]);
+  assert.deepEqual([grey(0, 0), grey(3, 1), grey(6, 3)], [255, 255, 255]);   // the gaps
+  assert.equal(rgba[4 * (1 * width + 1) + 3], 255);                          // opaque
+});

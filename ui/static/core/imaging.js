@@ -27,6 +27,24 @@
     return rgba;
   }
 
-  G.imaging = { gridPixels, greyToRgba };
+  // Images in [0, 1] (count × side × side, row-major) as one grid's RGBA bytes, `across` a row with `pad` white pixels
+  // around each, grey levels rounded as the server rounds (floor(255·x + 0.5)): grid_pil's picture, in one pass
+  function gridRgba(images, side, across, pad) {
+    const count = images.length / (side * side), rows = Math.ceil(count / across);
+    const width = across * (side + pad) + pad, height = rows * (side + pad) + pad;
+    const rgba = new Uint8ClampedArray(4 * width * height).fill(255);
+    for (let n = 0; n < count; n++) {
+      const top = Math.floor(n / across) * (side + pad) + pad, left = (n % across) * (side + pad) + pad;
+      for (let y = 0; y < side; y++) {
+        let at = 4 * ((top + y) * width + left), from = (n * side + y) * side;
+        for (let x = 0; x < side; x++, at += 4) {
+          rgba[at] = rgba[at + 1] = rgba[at + 2] = Math.floor(images[from++] * 255 + 0.5);
+        }
+      }
+    }
+    return { rgba, width, height };
+  }
+
+  G.imaging = { gridPixels, greyToRgba, gridRgba };
   if (typeof module !== "undefined" && module.exports) module.exports = G.imaging;
 })(globalThis.Genmodels ??= { tabs: {} });

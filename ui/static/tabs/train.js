@@ -221,12 +221,14 @@
   // ---------------------------------------------------------------- drawing
 
   function draw([f]) {
-    const t0 = performance.now();
-    drawMap(f);
-    drawImages(canvasOf("grid"), f.grid, state.props.config.gridAxis.length, 0);
-    drawImages(canvasOf("recon"), f.recon, f.recon.length / (2 * SIDE * SIDE), PAD);
-    drawCurves();
-    if (!state.stopped || f.done) status(f.stopped ? stoppedLine() : statusLine(f));
+    const t0 = performance.now(), parts = [];
+    const timed = (fn) => { const t = performance.now(); fn(); parts.push(Math.round(performance.now() - t)); };
+    timed(() => drawMap(f));
+    timed(() => drawImages(canvasOf("grid"), f.grid, state.props.config.gridAxis.length, 0));
+    timed(() => drawImages(canvasOf("recon"), f.recon, f.recon.length / (2 * SIDE * SIDE), PAD));
+    timed(drawCurves);
+    timed(() => { if (!state.stopped || f.done) status(f.stopped ? stoppedLine() : statusLine(f)); });
+    state.stats.parts = parts;                               // ms: map, grid, strip, curves, status
     tab.record([f.step, f.knn], performance.now() - t0);
   }
 
@@ -270,9 +272,13 @@
     ctx.fillText(`${n.toLocaleString("en")} held-out test images encoded, step ${f.step.toLocaleString("en")}`,
                  MAP_PX / 2, 16);
     ctx.globalAlpha = 0.6;
-    for (let i = 0; i < n; i++) {
-      ctx.fillStyle = COLOURS[labels[i] % COLOURS.length];
-      ctx.fillRect(at(mu[2 * i]) - 1, MAP_PX - at(mu[2 * i + 1]) - 1, DOT, DOT);
+    for (let c = 0; c < classes.length; c++) {                 // one path a class: ten fills, not 2,000
+      ctx.beginPath();
+      for (let i = 0; i < n; i++) {
+        if (labels[i] === c) ctx.rect(at(mu[2 * i]) - 1, MAP_PX - at(mu[2 * i + 1]) - 1, DOT, DOT);
+      }
+      ctx.fillStyle = COLOURS[c % COLOURS.length];
+      ctx.fill();
     }
     ctx.globalAlpha = 1;
     const legend = state.element.querySelector(".train-legend");
@@ -293,13 +299,12 @@
 
   // n × 784 images in [0, 1], `across` a row, `pad` white pixels between them (genmodels.imaging.grid_pil)
   function drawImages(canvas, images, across, pad) {
-    const count = images.length / (SIDE * SIDE), bytes = Uint8ClampedArray.from(images, (v) => Math.round(v * 255));
-    const grid = G.imaging.gridPixels({ shape: [1, count, SIDE, SIDE], data: bytes }, 0, across, pad);
-    const ctx = canvas.getContext("2d"), image = ctx.createImageData(grid.width, grid.height);
-    G.imaging.greyToRgba(grid.pixels, image.data);
-    canvas.width = grid.width;
-    canvas.height = grid.height;
-    ctx.putImageData(image, 0, 0);
+    const grid = G.imaging.gridRgba(images, SIDE, across, pad), ctx = canvas.getContext("2d");
+    if (canvas.width !== grid.width || canvas.height !== grid.height) {
+      canvas.width = grid.width;
+      canvas.height = grid.height;
+    }
+    ctx.putImageData(new ImageData(grid.rgba, grid.width, grid.height), 0, 0);
   }
 
   // the two loss terms per step (means over runs of steps once there are many): reconstruction on the left axis in
