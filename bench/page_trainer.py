@@ -86,7 +86,7 @@ def steps_in_chromium(work: Path) -> dict:
     serve.mkdir(exist_ok=True)
     for f in [*VENDOR.glob("*.js"), *VENDOR.glob("*.wasm"), *(STATIC / "core").glob("*.js"), work / "in.safetensors"]:
         shutil.copy(f, serve / f.name)
-    names = ("tf-core.min.js", "tf-backend-wasm.min.js", "nn.js", "noise.js", "vae_train.js")
+    names = ("tf-core.min.js", "tf-backend-wasm.min.js", "nn.js", "noise.js", "adam_wasm.js", "vae_train.js")
     (serve / "index.html").write_text("<!doctype html><html><head>" + "".join(f'<script src="{n}"></script>'
                                                                               for n in names) + "</head></html>")
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -131,7 +131,8 @@ def engine(steps: int = 30) -> list[dict]:
     torch_ms = sorted(times[1:])[len(times[1:]) // 2]
     rows = [{"engine": "PyTorch, one thread", "ms": round(torch_ms, 2), "steps_per_s": round(1000 / torch_ms, 1)}]
     bundle = sum(f.stat().st_size for f in (VENDOR / "tf-core.min.js", VENDOR / "tf-backend-wasm.min.js",
-                                            VENDOR / "tfjs-backend-wasm-simd.wasm", STATIC / "core" / "vae_train.js"))
+                                            VENDOR / "tfjs-backend-wasm-simd.wasm", STATIC / "core" / "vae_train.js",
+                                            STATIC / "core" / "adam_wasm.js"))
     for name in ("page trainer, Node", "page trainer, headless Chromium"):
         if name.endswith("Node"):
             out = work / "out.json"

@@ -100,7 +100,11 @@
     state.stats.finished = null;
     status("**Starting…** (loading the trainer and the training images into your browser)");
     setExplorable(false);
-    worker().postMessage({ type: "start", run: state.run, config: state.props.config, ...settings });
+    try {
+      worker().postMessage({ type: "start", run: state.run, config: state.props.config, ...settings });
+    } catch (err) {                                          // a page that may not start workers
+      status(`**This page cannot train here** (${err.message}): open it with ?trainer=server to train on the server.`);
+    }
   }
 
   function stop() {
