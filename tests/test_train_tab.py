@@ -253,8 +253,8 @@ def test_in_your_browser_start_watch_stop_download_and_explore_your_own_vae(page
     assert inked > 1000                                                  # coloured codes on the map
     assert events[before:] == []                                         # no Gradio event while it trains
     page.get_by_role("button", name="Stop").click()
-    page.wait_for_selector("#train-status strong:text-is('Stopped')", timeout=1000)     # says so at once
-    page.wait_for_function("() => Genmodels.tabs.train.stats.finished?.stopped", timeout=1000)  # the worker too
+    page.wait_for_selector("#train-status strong:text-is('Stopped')", timeout=5000)     # says so (at once: bench)
+    page.wait_for_function("() => Genmodels.tabs.train.stats.finished?.stopped", timeout=5000)  # the worker too
     stopped = page.evaluate(step)
     page.wait_for_timeout(1500)
     assert page.evaluate(step) == stopped and f"{stopped:,} steps" in page.locator("#train-status").inner_text()
@@ -286,3 +286,10 @@ def test_a_script_sending_garbage_as_a_page_model_gets_one_clear_message():
     with pytest.raises(ValueError, match="not a safetensors file"):
         train_tab.explore_page_model("AAAA" * 100, 0.0, 0.0)
     assert train_tab.explore_page_model("", 0.0, 0.0) == {}              # the page already said why
+    from safetensors.torch import save
+    state = {k: v.contiguous() for k, v in live.new_model(1).state_dict().items()}
+    for meta, message in (({"dataset": "cifar"}, "Unknown dataset 'cifar'"),
+                          ({"dataset": "mnist", "beta": "<b>1</b>", "seed": 0, "steps": 3}, "β must be a number")):
+        data = save(state, metadata={k: json.dumps(v) for k, v in meta.items()})
+        with pytest.raises(ValueError, match=message):               # what a file says of itself is checked too
+            train_tab.explore_page_model(data, 0.0, 0.0)

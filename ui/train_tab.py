@@ -421,10 +421,11 @@ def explore_page_model(model_file: str, z1: float, z2: float, own: Own | None = 
     if not model_file:
         return {}
     model, meta = live.load_trained(model_file)
-    dataset = canonical_dataset(str(meta.get("dataset", "")))
-    steps, seconds = checks.whole(meta.get("steps", 0), "The steps", 0, 10**9), meta.get("seconds", 0)
-    about = (f"{DATASETS[dataset].title}, β = {meta.get('beta', '?')}, seed {meta.get('seed', '?')}: {steps:,} steps "
-             f"in {checks.number(seconds, 'The seconds', 0, 10**6):.0f} s, in the browser")
+    dataset = canonical_dataset(str(meta.get("dataset", "")))          # what it says of itself, checked too
+    beta, _, seed, seconds = live.check_settings(meta.get("beta"), live.DEFAULT_LR, meta.get("seed"),
+                                                 meta.get("seconds") or 1)
+    steps = checks.whole(meta.get("steps"), "The number of steps", 0, 10**9)
+    about = f"{DATASETS[dataset].title}, β = {beta:g}, seed {seed}: {steps:,} steps in {seconds:.0f} s, in the browser"
     return explore({"model": model, "dataset": dataset, "about": about}, z1, z2, own)
 
 
