@@ -13,7 +13,8 @@
   bench/live_vae.py); then genmodels.live.train_vae on one thread for the same time, the same figures.
 - latency: a fresh browser (nothing cached) at --rtt ms (150) round trips: Start to the first step drawn, the
   engine and the training images included.
-- memory: --runs (20) runs started and stopped after 2 s: the page's JS heap and every Chromium process's memory.
+- memory: --runs (20) runs started and stopped after 2 s: the page's JS heap and every Chromium process's memory,
+  and the time from Stop to the worker's last frame drawn.
 - class: --pages (6) pages of one browser pressing Start together: Gradio events and the server's CPU while they
   train, each page's steps/s.
 Machine-dependent: name the CPU with the figures (BENCHMARKS.md, "Training in the page").
@@ -310,7 +311,7 @@ def latency(url: str, rtt: float) -> dict:
 
 def memory(url: str, runs: int) -> dict:
     from playwright.sync_api import sync_playwright
-    heap, rss = [], []
+    heap, rss, stops = [], [], []
     with sync_playwright() as pw:
         browser = chromium(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -324,13 +325,14 @@ def memory(url: str, runs: int) -> dict:
             page.wait_for_timeout(2000)
             page.get_by_role("button", name="Stop").click()
             page.wait_for_function("() => Genmodels.tabs.train.stats.finished", timeout=10_000)
+            stops.append(round(page.evaluate("() => Genmodels.tabs.train.stats.finished.stopMs")))
             cdp.send("HeapProfiler.collectGarbage")
             page.wait_for_timeout(300)
             metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
             heap.append(round(metrics["JSHeapUsedSize"] / 2**20, 1))
             rss.append(round(chromium_mib()))
         browser.close()
-    row = {"runs": runs, "page_heap_mib": heap, "chromium_mib": rss}
+    row = {"runs": runs, "page_heap_mib": heap, "chromium_mib": rss, "stop_to_last_frame_ms": stops}
     print(json.dumps(row), flush=True)
     return row
 

@@ -110,6 +110,7 @@
   function stop() {
     if (!state.worker || state.stopped || !state.settings) return;
     state.stopped = true;
+    state.stats.stopAt = performance.now();
     state.worker.postMessage({ type: "stop", run: state.run });
     status(stoppedLine());
   }
@@ -218,7 +219,10 @@
       state.stats.firstStepMs = performance.now() - state.started;
     }
     if (message.step > 0) setExplorable(true);
-    if (message.done) state.stats.finished = { step: message.step, stopped: !!message.stopped, knn: message.knn };
+    if (message.done) {
+      state.stats.finished = { step: message.step, stopped: !!message.stopped, knn: message.knn,
+                               stopMs: message.stopped ? performance.now() - state.stats.stopAt : null };
+    }
     tab.show(message);
   }
 
