@@ -108,7 +108,7 @@
   }
 
   function stop() {
-    if (!state.worker || state.stopped || !state.settings) return;
+    if (!state.worker || state.stopped || !state.settings || state.stats.finished) return;    // Done: nothing to stop
     state.stopped = true;
     state.stats.stopAt = performance.now();
     state.worker.postMessage({ type: "stop", run: state.run });
