@@ -289,7 +289,11 @@ def test_a_script_sending_garbage_as_a_page_model_gets_one_clear_message():
     from safetensors.torch import save
     state = {k: v.contiguous() for k, v in live.new_model(1).state_dict().items()}
     for meta, message in (({"dataset": "cifar"}, "Unknown dataset 'cifar'"),
-                          ({"dataset": "mnist", "beta": "<b>1</b>", "seed": 0, "steps": 3}, "β must be a number")):
+                          ({"dataset": "mnist", "beta": "<b>1</b>", "seed": 0, "steps": 3}, "β must be a number"),
+                          ({"dataset": "mnist", "beta": 1, "seed": 0, "steps": 3, "seconds": -1}, "training time")):
         data = save(state, metadata={k: json.dumps(v) for k, v in meta.items()})
         with pytest.raises(ValueError, match=message):               # what a file says of itself is checked too
             train_tab.explore_page_model(data, 0.0, 0.0)
+    early = {"dataset": "mnist", "beta": 1, "seed": 0, "steps": 40, "seconds": 0.4}     # Explore in the first second
+    shown = train_tab.explore_page_model(save(state, metadata={k: json.dumps(v) for k, v in early.items()}), 0.0, 0.0)
+    assert "MNIST, β = 1, seed 0: 40 steps in 0 s, in the browser" in shown["own"].about

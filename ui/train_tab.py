@@ -422,9 +422,9 @@ def explore_page_model(model_file: str, z1: float, z2: float, own: Own | None = 
         return {}
     model, meta = live.load_trained(model_file)
     dataset = canonical_dataset(str(meta.get("dataset", "")))          # what it says of itself, checked too
-    beta, _, seed, seconds = live.check_settings(meta.get("beta"), live.DEFAULT_LR, meta.get("seed"),
-                                                 meta.get("seconds") or 1)
-    steps = checks.whole(meta.get("steps"), "The number of steps", 0, 10**9)
+    beta = checks.number(meta.get("beta"), "The KL weight β", *live.BETA_RANGE)
+    seed, steps = checks.seed(meta.get("seed")), checks.whole(meta.get("steps"), "The number of steps", 0, 10**9)
+    seconds = checks.number(meta.get("seconds"), "The training time (seconds)", 0, live.MAX_LIVE_SECONDS)
     about = f"{DATASETS[dataset].title}, β = {beta:g}, seed {seed}: {steps:,} steps in {seconds:.0f} s, in the browser"
     return explore({"model": model, "dataset": dataset, "about": about}, z1, z2, own)
 
