@@ -116,7 +116,6 @@ PAGE_HTML = """
   <figure class="train-fig"><figcaption>Loss terms per step: reconstruction (blue, left scale) and KL (red, right
     scale)</figcaption><canvas class="train-curves" width="900" height="280" aria-label="Loss terms per step"></canvas>
   </figure>
-  <div class="train-note"></div>
 </div>
 """
 PAGE_CSS = """
@@ -133,7 +132,6 @@ canvas.train-recon { max-width: 604px; image-rendering: pixelated; }
 canvas.train-curves { max-width: 900px; }
 .train-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: var(--text-sm); margin-top: 4px; }
 .train-legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; }
-.train-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); }
 """
 
 

@@ -51,12 +51,14 @@
     return params;
   }
 
-  // core/adam.wat over the WebAssembly backend's memory (null where this WebAssembly has no SIMD)
+  // core/adam.wat over the WebAssembly backend's memory (null where this WebAssembly has no SIMD); compiled once
+  const compiled = new Map();
   function adamModule(backend) {
     try {
-      const bytes = Uint8Array.from(atob(G.adamWasm), (c) => c.charCodeAt(0));
-      return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: backend.wasm.asm.memory } })
-        .exports;
+      if (!compiled.has(G.adamWasm)) {
+        compiled.set(G.adamWasm, new WebAssembly.Module(Uint8Array.from(atob(G.adamWasm), (c) => c.charCodeAt(0))));
+      }
+      return new WebAssembly.Instance(compiled.get(G.adamWasm), { env: { memory: backend.wasm.asm.memory } }).exports;
     } catch {
       return null;
     }

@@ -11,7 +11,7 @@
   const COLOURS = ["#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#FFA15A", "#19D3F3", "#FF6692", "#B6E880", "#FF97FF",
                    "#FECB52"];                           // plotly's qualitative palette, as the server's map
 
-  const tab = G.page.tab("train", { note: "#train-views .train-note", draw, attached });
+  const tab = G.page.tab("train", { draw, attached });      // (no server fallback: the status line says it all)
   const { state } = tab;
   Object.assign(state, { mode: null, worker: null, viewer: null, run: 0, frame: null, history: null, stopped: false,
                          started: null, settings: null, engine: "", waiting: {}, viewing: false, pendingView: null });
