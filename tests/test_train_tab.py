@@ -138,6 +138,18 @@ def test_own_decoder_files_are_swept_on_a_timer(tmp_path, monkeypatch):
     assert thread.is_alive() and thread.daemon and train_tab.start_sweeping() is thread     # one per server
 
 
+def test_scripts_opening_sessions_keep_no_more_own_files_than_the_models_kept(tmp_path, monkeypatch):
+    """Explore needs no training run now (a page's model is sent): each new session's decoder file pushes out the
+    oldest beyond hosting.kept_models(), so a script opening sessions cannot fill the disk."""
+    monkeypatch.setattr(train_tab, "OWN_DIR", tmp_path)
+    monkeypatch.setattr(train_tab.hosting, "kept_models", lambda: 3)
+    model = live.new_model(0)
+    written = [train_tab.own_decoder_file(model, {"dataset": "mnist", "about": str(k)}) for k in range(5)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(Path(p).name for p in written[-3:])
+    again = train_tab.own_decoder_file(model, {"dataset": "mnist", "about": "again"}, written[-1])   # its session's
+    assert again == written[-1] and len(list(tmp_path.iterdir())) == 3
+
+
 def test_the_hand_over_through_the_app_is_for_that_session_only(app_client):
     from gradio_client import Client
 

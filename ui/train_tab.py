@@ -360,8 +360,11 @@ def own_decoder_file(model, about: dict, previous: str | None = None) -> str:
     """The model's decoder as the page loads it, written atomically under a random name that the session keeps
     (`previous`, the session's last file, is reused): no visitor can guess or race another's file."""
     OWN_DIR.mkdir(exist_ok=True)
-    path = Path(previous) if previous and Path(previous).parent == OWN_DIR else \
-        OWN_DIR / f"{secrets.token_hex(16)}.safetensors"
+    if previous and Path(previous).parent == OWN_DIR:
+        path = Path(previous)
+    else:               # a new session's file: at most as many as the models kept (scripts can open sessions freely)
+        keep_newest_own_files(hosting.kept_models() - 1)
+        path = OWN_DIR / f"{secrets.token_hex(16)}.safetensors"
     part = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.part")
     try:
         save_weights(part, *decoder_export(model, about))
@@ -369,6 +372,18 @@ def own_decoder_file(model, about: dict, previous: str | None = None) -> str:
     finally:
         part.unlink(missing_ok=True)
     return str(path)
+
+
+def keep_newest_own_files(most: int) -> None:
+    """Delete the oldest own decoder files beyond the newest `most`."""
+    files = []
+    for path in OWN_DIR.glob("*.safetensors"):
+        try:
+            files.append((path.stat().st_mtime_ns, path))
+        except FileNotFoundError:
+            pass
+    for _, old in sorted(files, reverse=True)[max(most, 0):]:
+        old.unlink(missing_ok=True)
 
 
 def sweep_own_files(keep: float = OWN_KEEP_SECONDS) -> int:

@@ -82,25 +82,23 @@
     let t = 0;
     const shapeOf = (key) => (key.endsWith(".weight") ? SHAPES[key.slice(0, -".weight".length)]
                                                       : [SHAPES[key.slice(0, -".bias".length)][0], 1]);
-    // On the WebAssembly backend the weights live in its memory, made once and updated there in place by Adam, and
-    // the gradients are read there, with no copy either way (2 × 2.1 MB a step). Safe because a weight matrix is
-    // only ever the first operand of a product, which the backend reads afresh each time (it keeps a packed copy
-    // of the second).
-    const wasm = tf.getBackend && tf.getBackend() === "wasm" ? tf.backend() : null;
+    // The weights live in the WebAssembly backend's memory, made once and updated there in place by Adam, and the
+    // gradients are read there, with no copy either way (2 × 2.1 MB a step). Safe because a weight matrix is only
+    // ever the first operand of a product, which the backend reads afresh each time (it keeps a packed copy of the
+    // second).
+    if (!tf.getBackend || tf.getBackend() !== "wasm") throw new Error("the trainer needs TF.js's WebAssembly backend");
+    const wasm = tf.backend();
     const inWasm = (t) => new Float32Array(wasm.wasm.HEAPF32.buffer, wasm.dataIdMap.get(t.dataId).memoryOffset, t.size);
-    const resident = wasm ? Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.tensor(p, shapeOf(k))]))
-                          : null;
-    const weights = (key) => (resident ? inWasm(resident[key]) : params[key]);
-    const simd = wasm && G.adamWasm ? adamModule(wasm) : null;
+    const resident = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, tf.tensor(p, shapeOf(k))]));
+    const weights = (key) => inWasm(resident[key]);
+    const simd = G.adamWasm ? adamModule(wasm) : null;
 
-    // the weights as tensors: W (outputs × inputs) and b (outputs × 1); made fresh each time (inside a tidy) where
-    // they do not live in the backend
+    // the weights as tensors: W (outputs × inputs) and b (outputs × 1)
     function layers() {
       const W = {}, b = {};
       for (const name of LAYERS) {
-        const [w, bias] = [`${name}.weight`, `${name}.bias`];
-        W[name] = resident ? resident[w] : tf.tensor2d(params[w], shapeOf(w));
-        b[name] = resident ? resident[bias] : tf.tensor2d(params[bias], shapeOf(bias));
+        W[name] = resident[`${name}.weight`];
+        b[name] = resident[`${name}.bias`];
       }
       return { W, b, lin: (a, name) => tf.add(tf.matMul(W[name], a), b[name]) };
     }
@@ -117,7 +115,7 @@
 
     function step(x, noise, beta) {
       const rows = noise.length / CODE, grads = {};
-      const gradient = (key, g) => { grads[key] = wasm ? tf.keep(g) : g.dataSync(); };
+      const gradient = (key, g) => { grads[key] = tf.keep(g); };
       const [rec, kl] = tf.tidy(() => {
         const { W, lin } = layers();
         const xT = tf.tensor2d(transposed(x, rows, PIXELS), [PIXELS, rows]), xRows = tf.tensor2d(x, [rows, PIXELS]);
@@ -148,7 +146,7 @@
         return [recm.dataSync()[0], klm.dataSync()[0]];
       });
       adam(grads);
-      if (wasm) for (const g of Object.values(grads)) g.dispose();
+      for (const g of Object.values(grads)) g.dispose();
       return { loss: rec + beta * kl, reconstruction: rec, kl };
     }
 
@@ -166,7 +164,7 @@
                     1 - BETA2, stepSize, root2, EPS);
           continue;
         }
-        const p = weights(key), g = wasm ? inWasm(grads[key]) : grads[key], mk = m[key], vk = v[key];
+        const p = weights(key), g = inWasm(grads[key]), mk = m[key], vk = v[key];
         for (let i = 0; i < p.length; i++) {
           const gi = g[i], mi = fround(mk[i] + (gi - mk[i]) * (1 - BETA1));
           const vi = fround(vk[i] * BETA2 + gi * gi * (1 - BETA2));
@@ -216,7 +214,7 @@
 
     // the weights' memory in the backend, given back (the trainer is not used after)
     function dispose() {
-      if (resident) for (const w of Object.values(resident)) w.dispose();
+      for (const w of Object.values(resident)) w.dispose();
       if (simd) for (const moment of [...Object.values(m), ...Object.values(v)]) moment.dispose();
     }
 
