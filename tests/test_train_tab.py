@@ -309,3 +309,18 @@ def test_a_script_sending_garbage_as_a_page_model_gets_one_clear_message():
     early = {"dataset": "mnist", "beta": 1, "seed": 0, "steps": 40, "seconds": 0.4}     # Explore in the first second
     shown = train_tab.explore_page_model(save(state, metadata={k: json.dumps(v) for k, v in early.items()}), 0.0, 0.0)
     assert "MNIST, β = 1, seed 0: 40 steps in 0 s, in the browser" in shown["own"].about
+
+
+def test_own_vaes_are_kept_in_a_bounded_store_and_a_dropped_one_shows_the_shipped_model(monkeypatch):
+    """Each session's own VAE (what tabs 1-2 show of it, ~6 MB) lives in latent_views.SPACES, bounded like the
+    trained models: a script opening sessions cannot grow the server; a session whose VAE was dropped sees the
+    shipped model and a line saying why."""
+    from ui.kept import Kept
+    monkeypatch.setattr(latent_views, "SPACES", Kept(lambda: 2, lambda: 3600))
+    spaces = [get_space("mnist")] * 3
+    owns = [latent_views.Own.keep(space, f"run {k}", "unused.safetensors") for k, space in enumerate(spaces)]
+    assert owns[0].space is None and owns[1].space is spaces[1] and owns[2].space is spaces[2]   # the oldest went
+    assert latent_views.space_of("mnist", owns[0]) is get_space("mnist")
+    note = latent_views.own_note("mnist", owns[0])["own_note"]["value"]
+    assert "no longer kept on this server" in note and "run 0" in note
+    assert "You are exploring your own VAE" in latent_views.own_note("mnist", owns[2])["own_note"]["value"]

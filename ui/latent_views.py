@@ -13,8 +13,10 @@ from genmodels.data import DATASETS, canonical_dataset, first_per_class
 from genmodels.imaging import to_pil
 from genmodels.latent import LatentSpace, get_space
 
+from . import hosting
 from .common import shows_errors
 from .figures import latent_map_figure
+from .kept import Kept
 
 GALLERY_PER_CLASS = 4
 
@@ -34,19 +36,34 @@ USE_OWN = "(file, own) => { Genmodels.tabs.explorer.useOwn(file && own ? {...own
 # ---------------------------------------------------------------- one model, shipped or the visitor's own
 # `own`: the visitor's own VAE, sent from the training tab (Own, in this browser session's gr.State), or None
 
+# each session's own VAE and what tabs 1-2 show of it (~6 MB): kept here, bounded in count and time (ui/kept.py), its
+# session's Own holding the token; a script that opens sessions and sends models cannot grow the server without end
+SPACES = Kept(hosting.kept_models, hosting.state_seconds)
+
+
 @dataclass
 class Own:
     """A VAE the visitor trained (ui/train_tab.py), shown in tabs 1 and 2 of their session only."""
-    space: LatentSpace
+    token: str              # its LatentSpace in SPACES
+    dataset: str
     about: str              # e.g. "MNIST, β = 1, seed 0: 8,400 steps in 60 s"
     decoder_file: str       # its decoder, as the page's runtime loads it
 
+    @classmethod
+    def keep(cls, space: LatentSpace, about: str, decoder_file: str) -> Own:
+        return cls(SPACES.set(SPACES.token(), space), space.dataset, about, decoder_file)
+
+    @property
+    def space(self) -> LatentSpace | None:
+        """What tabs 1-2 show of it, or None once the server no longer keeps it (the shipped model is shown)."""
+        return SPACES.get(self.token)
+
 
 def space_of(dataset: str, own: Own | None) -> LatentSpace:
-    """What tabs 1 and 2 show for `dataset`: the visitor's own VAE where it is one of that dataset, else the
-    shipped one."""
-    if own is not None and own.space.dataset == canonical_dataset(dataset):
-        return own.space
+    """What tabs 1 and 2 show for `dataset`: the visitor's own VAE where it is one of that dataset (and still kept),
+    else the shipped one."""
+    if own is not None and own.dataset == canonical_dataset(dataset) and (space := own.space) is not None:
+        return space
     return get_space(dataset)
 
 
@@ -90,10 +107,15 @@ def own_note(dataset: str, own: Own | None) -> dict:
     if own is None:
         return {"own_note": gr.update(visible=False), "own_note_map": gr.update(visible=False),
                 "shipped_btn": gr.update(visible=False), "shipped_btn_map": gr.update(visible=False)}
-    mine = own.space.dataset == canonical_dataset(dataset)
-    text = (f"**You are exploring your own VAE** ({own.about}), trained in the *Train a VAE* tab; only you see it."
-            if mine else f"Your own VAE is a {DATASETS[own.space.dataset].title} one ({own.about}): pick that "
-            "dataset to explore it again; this is the shipped model.")
+    mine = own.dataset == canonical_dataset(dataset)
+    if own.space is None:
+        text = (f"Your own VAE ({own.about}) is no longer kept on this server (a model is kept for an hour, and only "
+                "so many at once): this is the shipped model. Explore it again from the *Train a VAE* tab.")
+    elif mine:
+        text = f"**You are exploring your own VAE** ({own.about}), trained in the *Train a VAE* tab; only you see it."
+    else:
+        text = (f"Your own VAE is a {DATASETS[own.dataset].title} one ({own.about}): pick that dataset to explore it "
+                "again; this is the shipped model.")
     # (one update each: Gradio consumes an update as it applies it)
     return {"own_note": gr.update(value=text, visible=True), "own_note_map": gr.update(value=text, visible=True),
             "shipped_btn": gr.update(visible=True), "shipped_btn_map": gr.update(visible=True)}
@@ -113,8 +135,8 @@ def switch_dataset(dataset: str, z1: float, z2: float, own: Own | None = None) -
 def use_own(own: Own, z1: float, z2: float) -> dict:
     """Tabs 1 and 2 switched to the visitor's own VAE; the page gets its decoder (own_file) and which dataset's
     images it now draws (own_page)."""
-    return {"own": own, **switch_dataset(own.space.dataset, z1, z2, own), "own_file": own.decoder_file,
-            "own_page": {"dataset": own.space.dataset, "about": own.about}}
+    return {"own": own, **switch_dataset(own.dataset, z1, z2, own), "own_file": own.decoder_file,
+            "own_page": {"dataset": own.dataset, "about": own.about}}
 
 
 def back_to_shipped(dataset: str, z1: float, z2: float) -> dict:

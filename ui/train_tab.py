@@ -424,7 +424,7 @@ def explore(trained: str | dict | None, z1: float, z2: float, own: Own | None = 
     dataset, model = trained["dataset"], trained["model"]
     decoder = own_decoder_file(model, {"dataset": dataset, "about": trained["about"]},
                                own.decoder_file if own is not None else None)
-    own = Own(space=space_for(dataset, model, held_out_images(dataset)), about=trained["about"], decoder_file=decoder)
+    own = Own.keep(space_for(dataset, model, held_out_images(dataset)), trained["about"], decoder)
     return {**use_own(own, z1, z2), "tabs": gr.Tabs(selected="explorer")}
 
 
