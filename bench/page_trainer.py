@@ -2,9 +2,11 @@
 
 - engine: the page's training step (ui/static/core/vae_train.js on TF.js's WebAssembly backend, vendored in
   ui/static/vendor/tfjs) from genmodels.live.new_model(3) on 30 batches of 64 held-out MNIST images, under Node and in
-  headless Chromium (a bare page loading the vendored files), against PyTorch's genmodels.vae.training_step on one
-  thread in the same run: median ms a step after the first, steps/s, the worst relative difference of a loss term and
-  of a weight tensor (in norm) after all the steps, and the bytes the page loads for the engine. Then the page's
+  headless Chromium (a bare page loading the vendored files), and on TF.js's WebGPU backend in Chromium on its
+  software adapter (SwiftShader: no GPU here, so its correctness and its cost on a CPU, not a GPU's speed), against
+  PyTorch's genmodels.vae.training_step on one thread in the same run: median ms a step after the first (WebGPU: done
+  on the device and its loss read back), steps/s, the worst relative difference of a loss term and of a weight tensor
+  (in norm) after all the steps, and the bytes the page loads for the engine. Then the page's
   other models (tabs 1 and 3) through its plain-JS runtime and through TF.js (bench/js/page_models_tfjs.js).
 - run: the real app (python app.py) in headless Chromium; tab 6's Start for --seconds (60) on each --datasets: the
   page's steps/s, frames drawn a second, main-thread long tasks (over 50 ms), Gradio events and the server's CPU while
@@ -60,34 +62,40 @@ new PerformanceObserver((list) => {
 
 # ---------------------------------------------------------------- the engine, step by step
 
-IN_PAGE = """async () => {
+IN_PAGE = """async (backend) => {
   const { tensors, metadata } = Genmodels.nn.parseSafetensors(await (await fetch("in.safetensors")).arrayBuffer());
   tf.wasm.setWasmPaths(new URL(".", location.href).href);
-  await tf.setBackend("wasm");
-  const trainer = Genmodels.vaeTrain.Trainer(tf, tensors), terms = [], times = [];
-  metadata.betas.forEach((beta, k) => {
+  if (!(await tf.setBackend(backend))) throw new Error(`no ${backend} backend here`);
+  const trainer = Genmodels.vaeTrain.Trainer(tf, tensors), terms = [], times = [], calls = [];
+  for (const [k, beta] of metadata.betas.entries()) {
     const started = performance.now();
-    terms.push(trainer.step(tensors[`x.${k}`].data, tensors[`noise.${k}`].data, beta));
+    trainer.step(tensors[`x.${k}`].data, tensors[`noise.${k}`].data, beta);
+    calls.push(performance.now() - started);          // (WebGPU: the step's operations dispatched)
+    terms.push(...(await trainer.settle()));          // (WebGPU: the step done on the device, its loss read back)
     times.push(performance.now() - started);
-  });
-  const later = times.slice(1).sort((a, b) => a - b), weights = {};
-  for (const [name, t] of Object.entries(trainer.stateDict())) weights[name] = Array.from(t.data);
-  return { terms, weights, ms: later[Math.floor(later.length / 2)] };
+  }
+  const median = (a) => a.slice(1).sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)], weights = {};
+  for (const [name, t] of Object.entries(await trainer.stateDict())) weights[name] = Array.from(t.data);
+  return { terms, weights, ms: median(times), call_ms: median(calls), first_ms: times[0] };
 }"""
+# Chromium's software WebGPU adapter (SwiftShader): the only WebGPU this machine has
+SOFTWARE_WEBGPU = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"]
 
 
-def chromium(pw):
-    return pw.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+def chromium(pw, extra: tuple = ()):
+    return pw.chromium.launch(executable_path=shutil.which("chromium"), args=[*ARGS, *extra])
 
 
-def steps_in_chromium(work: Path) -> dict:
-    """The steps in a bare headless Chromium page loading the vendored files from a local server."""
+def steps_in_chromium(work: Path, backend: str = "wasm") -> dict:
+    """The steps in a bare headless Chromium page loading the vendored files from a local server (WebGPU: on its
+    software adapter)."""
     from playwright.sync_api import sync_playwright
     serve = work / "serve"
     serve.mkdir(exist_ok=True)
     for f in [*VENDOR.glob("*.js"), *VENDOR.glob("*.wasm"), *(STATIC / "core").glob("*.js"), work / "in.safetensors"]:
         shutil.copy(f, serve / f.name)
-    names = ("tf-core.min.js", "tf-backend-wasm.min.js", "nn.js", "noise.js", "adam_wasm.js", "vae_train.js")
+    names = ("tf-core.min.js", "tf-backend-wasm.min.js", "tf-backend-webgpu.min.js", "nn.js", "noise.js",
+             "adam_wasm.js", "vae_train.js")
     (serve / "index.html").write_text("<!doctype html><html><head>" + "".join(f'<script src="{n}"></script>'
                                                                               for n in names) + "</head></html>")
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -98,10 +106,13 @@ def steps_in_chromium(work: Path) -> dict:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as pw:
-            browser = chromium(pw)
+            browser = chromium(pw, SOFTWARE_WEBGPU if backend == "webgpu" else ())
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
-            got = page.evaluate(IN_PAGE)
+            got = page.evaluate(IN_PAGE, backend)
+            got["adapter"] = page.evaluate("""async () => { const a = await navigator.gpu?.requestAdapter();
+                return a ? { ...Object.fromEntries(['vendor', 'architecture', 'isFallbackAdapter']
+                                                   .map((k) => [k, a.info[k]])) } : null; }""")
             browser.close()
     finally:
         server.shutdown()
@@ -131,23 +142,29 @@ def engine(steps: int = 30) -> list[dict]:
         times.append(1000 * (time.perf_counter() - started))
     torch_ms = sorted(times[1:])[len(times[1:]) // 2]
     rows = [{"engine": "PyTorch, one thread", "ms": round(torch_ms, 2), "steps_per_s": round(1000 / torch_ms, 1)}]
-    bundle = sum(f.stat().st_size for f in (VENDOR / "tf-core.min.js", VENDOR / "tf-backend-wasm.min.js",
-                                            VENDOR / "tfjs-backend-wasm-simd.wasm", STATIC / "core" / "vae_train.js",
-                                            STATIC / "core" / "adam_wasm.js"))
-    for name in ("page trainer, Node", "page trainer, headless Chromium"):
+    ours = sum(f.stat().st_size for f in (VENDOR / "tf-core.min.js", STATIC / "core" / "vae_train.js"))
+    bundles = {"wasm": ours + sum(f.stat().st_size for f in (VENDOR / "tf-backend-wasm.min.js",
+                                                             VENDOR / "tfjs-backend-wasm-simd.wasm",
+                                                             STATIC / "core" / "adam_wasm.js")),
+               "webgpu": ours + (VENDOR / "tf-backend-webgpu.min.js").stat().st_size}
+    for name in ("page trainer, Node", "page trainer, headless Chromium",
+                 "page trainer, headless Chromium, WebGPU (SwiftShader: software)"):
+        backend = "webgpu" if "WebGPU" in name else "wasm"
         if name.endswith("Node"):
             out = work / "out.json"
             subprocess.run(["node", str(ROOT / "tests" / "js" / "vae_step.js"), str(work / "in.safetensors"), str(out)],
                            check=True)
             got = json.loads(out.read_text())
         else:
-            got = steps_in_chromium(work)
+            got = steps_in_chromium(work, backend)
         loss_rel = max(abs(g[key] - r) / abs(r) for g, ref in zip(got["terms"], reference, strict=True)
                        for key, r in zip(("loss", "reconstruction", "kl"), ref, strict=True))
         weights_rel = max(float(torch.linalg.norm(torch.tensor(got["weights"][n]).reshape(w.shape) - w)
                                 / torch.linalg.norm(w)) for n, w in model.state_dict().items())
         rows.append({"engine": name, "ms": round(got["ms"], 2), "steps_per_s": round(1000 / got["ms"], 1),
-                     "loss_rel": loss_rel, "weights_rel": weights_rel, "page_bytes": bundle})
+                     "loss_rel": loss_rel, "weights_rel": weights_rel, "page_bytes": bundles[backend],
+                     **({"first_step_ms": round(got["first_ms"]), "dispatch_ms": round(got["call_ms"], 2),
+                         "adapter": got["adapter"]} if backend == "webgpu" else {})})
         print(json.dumps(rows[-1]), flush=True)
     return rows
 

@@ -2,7 +2,8 @@
 
 Trains nothing. Copies the files the page loads from node_modules (the versions pinned in package-lock.json) into
 ui/static/vendor/tfjs/: tfjs-core's and the WebAssembly backend's minified scripts and its two WebAssembly binaries
-(with and without SIMD; the threaded one needs a cross-origin-isolated page, which a Gradio app is not). The app
+(with and without SIMD; the threaded one needs a cross-origin-isolated page, which a Gradio app is not), and the
+WebGPU backend's script (loaded only where the browser has a GPU). The app
 serves them itself, so it works offline and never fetches code from a CDN. tests/test_page_trainer.py checks the
 copies equal what npm installs.
 """
@@ -18,6 +19,7 @@ FILES = {   # package: the files the page loads, from its dist/
     "@tensorflow/tfjs-core": ["tf-core.min.js"],
     "@tensorflow/tfjs-backend-wasm": ["tf-backend-wasm.min.js", "tfjs-backend-wasm.wasm",
                                       "tfjs-backend-wasm-simd.wasm"],
+    "@tensorflow/tfjs-backend-webgpu": ["tf-backend-webgpu.min.js"],
 }
 
 

@@ -56,22 +56,44 @@ def app_client():
     app.demo.close()
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Chromium's software WebGPU adapter (SwiftShader): a GPU for the page's WebGPU path where there is none
+SOFTWARE_WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"]
+
+
 @pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium through Playwright; the test is skipped, with the reason, where either is missing
-    (.ci/run installs both)."""
+def playwright_driver():
+    """Playwright, started once for the session; the test is skipped, with the reason, where it or Debian's Chromium is
+    missing (.ci/run installs both)."""
     import shutil
 
     playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed "
                                      "(pip install -r requirements-dev.txt)")
-    chromium = shutil.which("chromium")
-    if chromium is None:
+    if shutil.which("chromium") is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
+        yield p
+
+
+def launch_chromium(driver, extra_args: tuple = ()):
+    import shutil
+    return driver.chromium.launch(executable_path=shutil.which("chromium"), args=[*CHROMIUM_ARGS, *extra_args])
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Headless Debian Chromium through Playwright (no GPU, no WebGPU adapter: the page's CPU paths)."""
+    b = launch_chromium(playwright_driver)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="session")
+def webgpu_browser(playwright_driver):
+    """Headless Chromium with its software WebGPU adapter, for the page's WebGPU path."""
+    b = launch_chromium(playwright_driver, SOFTWARE_WEBGPU_ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture

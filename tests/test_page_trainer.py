@@ -1,7 +1,6 @@
-"""The live VAE's training step in the page (ui/static/core/vae_train.js on TF.js's WebAssembly backend) under
-Node against PyTorch's
-(genmodels.vae.training_step): the same weights, batches and ε give the same loss terms and the same weights after
-Adam, within 1e-4 relative."""
+"""The live VAE's training step in the page (ui/static/core/vae_train.js on TF.js's WebAssembly backend under Node,
+and on its WebGPU backend in Chromium) against PyTorch's (genmodels.vae.training_step): the same weights, batches and
+ε give the same loss terms and the same weights after Adam, within 1e-4 relative."""
 import json
 import shutil
 import subprocess
@@ -30,16 +29,18 @@ def run_page_steps(tmp_path: Path, state: dict, batches: list, noises: list, bet
     return json.loads((tmp_path / "out.json").read_text())
 
 
-@needs_node
-def test_three_page_steps_equal_pytorchs_loss_terms_and_weights(tmp_path):
-    model = live.new_model(seed=3)
+def three_steps(seed: int = 3):
+    """A fresh live model, three held-out MNIST batches, their ε and β (the warm-up's first, then larger ones)."""
+    model = live.new_model(seed=seed)
     images = held_out_images("mnist")[0]
     batches = [images[k * live.BATCH_SIZE:(k + 1) * live.BATCH_SIZE] for k in range(3)]
     draws = torch.Generator().manual_seed(11)
     noises = [torch.randn(live.BATCH_SIZE, 2, generator=draws) for _ in batches]
-    betas = [0.005, 0.5, 1.0]                          # the warm-up's first β, then larger ones
-    page = run_page_steps(tmp_path, {k: v.clone() for k, v in model.state_dict().items()}, batches, noises, betas)
+    return model, batches, noises, [0.005, 0.5, 1.0]
 
+
+def assert_steps_equal_pytorchs(page: dict, model, batches: list, betas: list) -> None:
+    """The page's loss terms and weights after the steps equal genmodels.vae.training_step's from the same start."""
     optimizer = torch.optim.Adam(model.parameters(), lr=live.DEFAULT_LR)
     generator = torch.Generator().manual_seed(11)      # training_step draws the same ε from it
     for k, (x, beta) in enumerate(zip(batches, betas, strict=True)):
@@ -55,6 +56,55 @@ def test_three_page_steps_equal_pytorchs_loss_terms_and_weights(tmp_path):
         # order each engine sums a product in: 1.9% of a step at worst here)
         assert torch.linalg.norm(mine - weight) <= 1e-4 * torch.linalg.norm(weight), name
         assert (mine - weight).abs().max() <= 0.05 * live.DEFAULT_LR, (name, (mine - weight).abs().max())
+
+
+@needs_node
+def test_three_page_steps_equal_pytorchs_loss_terms_and_weights(tmp_path):
+    model, batches, noises, betas = three_steps()
+    page = run_page_steps(tmp_path, {k: v.clone() for k, v in model.state_dict().items()}, batches, noises, betas)
+    assert_steps_equal_pytorchs(page, model, batches, betas)
+
+
+WEBGPU_STEPS = """async ([scripts, file]) => {
+  for (const src of scripts) {
+    await new Promise((done, fail) => document.head.append(Object.assign(document.createElement("script"),
+                                                           { src, onload: done, onerror: fail })));
+  }
+  if (!(await tf.setBackend("webgpu"))) throw new Error("no WebGPU backend");
+  const bytes = Uint8Array.from(atob(file), (c) => c.charCodeAt(0));
+  const { tensors, metadata } = Genmodels.nn.parseSafetensors(bytes.buffer);
+  const trainer = Genmodels.vaeTrain.Trainer(tf, tensors);
+  metadata.betas.forEach((beta, k) => trainer.step(tensors[`x.${k}`].data, tensors[`noise.${k}`].data, beta));
+  const terms = await trainer.settle(), weights = {};
+  for (const [name, t] of Object.entries(await trainer.stateDict())) weights[name] = Array.from(t.data);
+  return { terms, weights, backend: tf.getBackend() };
+}"""
+
+
+def test_three_page_steps_on_webgpu_equal_pytorchs(webgpu_browser, app_client, tmp_path):
+    """The trainer's WebGPU path (weights on the GPU, Adam as TF.js operations, the loss read once the steps are done)
+    against PyTorch, as the WebAssembly path is: on Chromium's software WebGPU adapter (SwiftShader), the GPU this
+    machine and CI have. A real GPU runs the same operations."""
+    import base64
+
+    from ui import train_tab
+    model, batches, noises, betas = three_steps()
+    tensors = {name: t.contiguous() for name, t in model.state_dict().items()}
+    for k, (x, noise) in enumerate(zip(batches, noises, strict=True)):
+        tensors[f"x.{k}"], tensors[f"noise.{k}"] = x.reshape(len(x), -1).contiguous(), noise.contiguous()
+    save_file(tensors, str(tmp_path / "in.safetensors"), metadata={"betas": json.dumps(betas)})
+    config, (_, port) = train_tab.page_config(), app_client
+    scripts = [u for u in config["scripts"] if "backend-wasm" not in u] + [config["webgpu"]]
+    page = webgpu_browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}{config['webgpu']}")        # any page of the app's origin will do
+        assert page.evaluate("async () => !!(await navigator.gpu?.requestAdapter())"), "no WebGPU adapter"
+        got = page.evaluate(WEBGPU_STEPS, [scripts, base64.b64encode((tmp_path / "in.safetensors").read_bytes())
+                                           .decode()])
+    finally:
+        page.close()
+    assert got["backend"] == "webgpu"
+    assert_steps_equal_pytorchs(got, model, batches, betas)
 
 
 @needs_node
@@ -121,7 +171,8 @@ def test_the_vendored_tfjs_is_what_npm_installs_and_what_the_page_loads():
         assert lock[f"node_modules/{package}"]["version"] == version
     assert {p.name for p in tfjs.VENDOR.iterdir()} == {*tfjs.sources(), "README.md"}
     config = train_tab.page_config()
-    assert all(url.startswith("/gradio_api/file=") for url in [config["worker"], config["wasm"], *config["scripts"]])
+    assert all(url.startswith("/gradio_api/file=") for url in [config["worker"], config["wasm"], config["webgpu"],
+                                                               *config["scripts"]])
     assert [Path(url.split("=", 1)[1]).name for url in config["scripts"][:2]] == ["tf-core.min.js",
                                                                                   "tf-backend-wasm.min.js"]
 

@@ -256,6 +256,7 @@ def test_in_your_browser_start_watch_stop_download_and_explore_your_own_vae(page
                            ".textContent)", timeout=60_000)
     step = "() => Genmodels.tabs.train.state.frame.step"
     first = page.evaluate(step)
+    assert "in your browser (WebAssembly SIMD)" in page.locator("#train-status").inner_text()   # no GPU here
     page.wait_for_timeout(2500)
     assert page.evaluate(step) > first + 20                              # it trains on
     assert page.evaluate("() => Genmodels.tabs.train.stats.draws") >= 4      # drawn at least twice a second
@@ -286,6 +287,41 @@ def test_in_your_browser_start_watch_stop_download_and_explore_your_own_vae(page
                            timeout=30_000)
     assert page.get_by_text(f"Fashion-MNIST, β = 1, seed 0: {stopped:,} steps").first.is_visible()
     assert page.locator(".toast-body").count() == 0
+
+
+def test_where_the_browser_has_webgpu_the_page_trains_on_it_and_says_so(webgpu_browser, app_client, tmp_path):
+    """With a WebGPU adapter the trainer runs on the GPU and the status line names it; a software adapter
+    (SwiftShader, here) is passed over for WebAssembly, and says why, unless the address asks for WebGPU, as here."""
+    _, port = app_client
+    page = webgpu_browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"http://127.0.0.1:{port}/?engine=webgpu")
+        page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0", timeout=60_000)
+        page.get_by_role("tab", name="Train a VAE").click()
+        page.wait_for_function("() => Genmodels.tabs.train.state.mode === 'page'")
+        page.get_by_role("button", name="Start").click()
+        page.wait_for_function("() => Genmodels.tabs.train.state.frame?.step >= 2", timeout=90_000)
+        line = page.locator("#train-status").inner_text()
+        assert "in your browser (WebGPU on google swiftshader, a software fallback)" in line, line
+        page.get_by_role("button", name="Stop").click()
+        page.wait_for_function("() => Genmodels.tabs.train.stats.finished?.stopped", timeout=30_000)
+        stopped = page.evaluate("() => Genmodels.tabs.train.state.frame.step")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download model").click()
+        download.value.save_as(tmp_path / "mine.safetensors")
+        model, about = live.load_trained((tmp_path / "mine.safetensors").read_bytes())
+        assert about["steps"] == stopped >= 2
+        page.goto(f"http://127.0.0.1:{port}/")              # asked for nothing: the software GPU is passed over
+        page.wait_for_function("() => window.Genmodels?.tabs.explorer.stats.draws > 0", timeout=60_000)
+        page.get_by_role("tab", name="Train a VAE").click()
+        page.wait_for_function("() => Genmodels.tabs.train.state.mode === 'page'")
+        page.get_by_role("button", name="Start").click()
+        page.wait_for_function("() => Genmodels.tabs.train.state.frame?.step > 0", timeout=60_000)
+        assert ("in your browser (WebAssembly SIMD; faster than this browser's software WebGPU)"
+                in page.locator("#train-status").inner_text())
+        page.get_by_role("button", name="Stop").click()
+    finally:
+        page.close()
 
 
 def _codes(model, dataset: str):

@@ -152,6 +152,7 @@ def page_config() -> dict:
     return {"worker": served(STATIC / "page" / "train_worker.js"),
             "scripts": [served(STATIC / name) for name in PAGE_ENGINE],
             "wasm": served(STATIC / "vendor" / "tfjs") + "/",
+            "webgpu": served(STATIC / "vendor" / "tfjs" / "tf-backend-webgpu.min.js"),
             "data": data, "gridAxis": grid_axis(radius, GRID_N).tolist(), "radius": radius, "betas": BETAS,
             "maxSeed": MAX_SEED, "maxSeconds": LOCAL_MAX_SECONDS, "defaultSeconds": DEFAULT_SECONDS}
 

@@ -99,3 +99,18 @@ test("Adam in WebAssembly (core/adam.wat) updates the weights as the JavaScript 
     assert.ok(data.some((value, i) => value !== train.initialWeights(2)[name].data[i]));   // both trained
   }
 });
+
+test("the engine: WebGPU on a GPU adapter and says which, WebAssembly on a software one unless asked", () => {
+  const gpu = { info: { vendor: "nvidia", architecture: "ampere", isFallbackAdapter: false } };
+  const software = { info: { vendor: "google", architecture: "swiftshader", isFallbackAdapter: true } };
+  assert.deepEqual(train.engineFor(gpu), { webgpu: true, name: "WebGPU on nvidia ampere" });
+  assert.deepEqual(train.engineFor(gpu, "wasm"), { webgpu: false, why: "" });
+  assert.deepEqual(train.engineFor(null), { webgpu: false, why: "" });
+  assert.deepEqual(train.engineFor(software), { webgpu: false, why: "faster than this browser's software WebGPU" });
+  assert.deepEqual(train.engineFor(software, "webgpu"),
+                   { webgpu: true, name: "WebGPU on google swiftshader, a software fallback" });
+  // an older browser: the flag on the adapter, no vendor named
+  assert.deepEqual(train.engineFor({ isFallbackAdapter: false, info: { description: "Apple M2" } }),
+                   { webgpu: true, name: "WebGPU on Apple M2" });
+  assert.deepEqual(train.engineFor({ isFallbackAdapter: true }).webgpu, false);
+});

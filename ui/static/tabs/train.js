@@ -14,7 +14,8 @@
   const tab = G.page.tab("train", { draw, attached });      // (no server fallback: the status line says it all)
   const { state } = tab;
   Object.assign(state, { mode: null, worker: null, viewer: null, run: 0, frame: null, history: null, stopped: false,
-                         started: null, settings: null, engine: "", waiting: {}, viewing: false, pendingView: null });
+                         failed: false, started: null, settings: null, engine: "", waiting: {}, viewing: false,
+                         pendingView: null });
   Object.assign(state.stats, { frames: 0, firstStepMs: null, finished: null });
 
   // ---------------------------------------------------------------- which trainer
@@ -26,6 +27,12 @@
     if (typeof WebAssembly !== "object") return "this browser has no WebAssembly";
     if (typeof Worker !== "function") return "this browser has no Web Workers";
     return null;
+  }
+
+  // the engine the address asks for (?engine=webgpu or ?engine=wasm; else the worker chooses)
+  function engineAsked() {
+    const asked = typeof location !== "undefined" ? new URLSearchParams(location.search).get("engine") : null;
+    return ["webgpu", "wasm"].includes(asked) ? asked : "auto";
   }
 
   function attached() {
@@ -94,14 +101,15 @@
       return;
     }
     state.run += 1;
-    Object.assign(state, { settings, frame: null, stopped: false, started: performance.now(), pendingView: null,
-                           history: { step: [], reconstruction: [], kl: [] } });
+    Object.assign(state, { settings, frame: null, stopped: false, failed: false, started: performance.now(),
+                           pendingView: null, history: { step: [], reconstruction: [], kl: [] } });
     state.stats.firstStepMs = null;
     state.stats.finished = null;
     status("**Starting…** (loading the trainer and the training images into your browser)");
     setExplorable(false);
     try {
-      worker().postMessage({ type: "start", run: state.run, config: state.props.config, ...settings });
+      worker().postMessage({ type: "start", run: state.run, config: state.props.config, engine: engineAsked(),
+                             ...settings });
     } catch (err) {                                          // a page that may not start workers
       status(`**This page cannot train here** (${err.message}): open it with ?trainer=server to train on the server.`);
     }
@@ -197,18 +205,20 @@
       const waiting = state.waiting[message.run];
       delete state.waiting[message.run];
       if (waiting) return waiting.reject(new Error(message.message));
+      state.failed = true;                                   // (a frame on its way does not hide the reason)
       status(`**Training in your browser failed**: ${message.message}`);
       return;
     }
+    if (state.failed) return;
     if (message.type === "loading") {
-      if (message.backend) state.engine = message.simd ? `${message.backend} SIMD` : message.backend;
+      if (message.engine) state.engine = message.engine;
       if (!state.stopped) status(`**Starting…** (loading ${message.what} into your browser)`);
       return;
     }
     if (message.type === "weights") {
       const { history } = state;
       for (const key of Object.keys(history)) history[key].push(...message.history[key]);
-      state.engine = message.simd ? `${message.backend} SIMD` : message.backend;
+      state.engine = state.stats.engine = message.engine;
       if (!state.stopped || message.done) toViewer(message);
       return;
     }
