@@ -14,6 +14,7 @@ from ui import hosting  # noqa: E402  (first: under ZeroGPU `spaces` must come b
 hosting.limit_malloc_arenas()      # before Gradio's and torch's threads start
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 import genmodels  # noqa: E402
 from genmodels import style  # noqa: E402
@@ -71,6 +72,8 @@ def launch(**kwargs):
     kwargs.setdefault("max_file_size", hosting.max_upload())
     # sessions whose state the server keeps (each holds a copy of the page's settings; a trained VAE ~3 MB)
     kwargs.setdefault("state_session_capacity", hosting.sessions())
+    # and what a session can make it keep: an event's inputs at most hosting.MAX_REQUEST_MB
+    kwargs.setdefault("app_kwargs", {"middleware": [Middleware(hosting.RequestLimit)]})
     return demo.launch(css=CSS + train_tab.CSS, head=explorer_tab.head() + page_script(), **kwargs)
 
 

@@ -227,3 +227,25 @@ def test_a_training_runs_state_is_a_token_and_an_expired_one_says_so(monkeypatch
     assert train_tab.stopped(token) == f"**Stopped.** {train_tab.EXPIRED}"
     with pytest.raises(gr.Error, match="no longer kept on this server .* press Start to train it again"):
         train_tab.explore(token, 0.0, 0.0)
+
+
+def test_a_request_body_over_the_limit_is_refused_before_gradio_keeps_it(app_client):
+    """Gradio keeps each session's last inputs: a script sending megabytes of text as an input is answered 413 before
+    the app reads it (with or without a length), and the app keeps serving; a model the page trained still goes."""
+    from ui import hosting
+    client, port = app_client
+    url = f"http://127.0.0.1:{port}/gradio_api/queue/join"
+    huge = {"data": ["A" * (hosting.MAX_REQUEST_MB * 2 ** 20 + 10), 0, 0], "fn_index": 0, "session_hash": "x"}
+    answer = httpx.post(url, json=huge, timeout=60)
+    assert answer.status_code == 413 and f"at most {hosting.MAX_REQUEST_MB} MB" in answer.text
+
+    def chunks():                                          # no length: cut off once over the limit
+        yield b'{"data": ["'
+        for _ in range(hosting.MAX_REQUEST_MB + 2):
+            yield b"A" * 2 ** 20
+        yield b'"], "fn_index": 0, "session_hash": "y"}'
+    assert httpx.post(url, content=chunks(), headers={"content-type": "application/json"},
+                      timeout=60).status_code >= 400
+    assert client.predict("mnist", 0.0, 0.0, api_name="/decode")            # still serving
+    big_enough = {"data": ["A" * 3 * 2 ** 20], "fn_index": 0, "session_hash": "z"}    # a page model's size passes
+    assert httpx.post(url, json=big_enough, timeout=60).status_code == 200

@@ -44,6 +44,10 @@ UPLOAD_SWEEP_SECONDS = 600           # ...by a sweep this often
 UPLOAD_CONCURRENCY = 2               # events that decode visitors' pictures at once (the rest wait their turn)
 STATE_SECONDS = 3600                 # a session's own state (a trained VAE, ~3 MB) is freed this long after it was set
 SESSIONS = 500                       # sessions whose state the server keeps (the oldest are forgotten first)
+# a request's body at most (an event's inputs; uploads have MAX_UPLOAD_MB): Gradio keeps each session's last inputs
+# for its deep links, so a script's oversized text would be held per session (the page's largest, a model it
+# trained, is 2.9 MB of base64)
+MAX_REQUEST_MB = 8
 KEPT_MODELS = 60                     # visitors' trained VAEs kept at once (~2 MB each; the oldest dropped first)
 
 
@@ -185,3 +189,30 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
     except (OSError, AttributeError, TypeError):
         return None
+
+
+class RequestLimit:
+    """ASGI middleware: a request whose body is over `most` bytes is answered 413 before the app reads it (one
+    without a length is cut off there, as a client gone); uploads are Gradio's (max_file_size)."""
+
+    def __init__(self, app, most: int = MAX_REQUEST_MB * 2 ** 20) -> None:
+        self.app, self.most = app, most
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"].rstrip("/").endswith("/upload"):
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.most:
+            body = f"The request is too large: at most {self.most / 2 ** 20:g} MB.".encode()
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-length", str(len(body)).encode())]})
+            return await send({"type": "http.response.body", "body": body})
+        read = 0
+
+        async def counted():
+            nonlocal read
+            message = await receive()
+            read += len(message.get("body", b""))
+            return {"type": "http.disconnect"} if read > self.most else message
+        return await self.app(scope, counted, send)
