@@ -1,5 +1,5 @@
 """A hostile or careless visitor against a shared Space: python bench/hostile.py [--phases start,bombs,line,
-sessions,uploads] [--app-dir DIR] [--sessions 30] [--uploads 300]
+sessions,explore,uploads] [--app-dir DIR] [--sessions 30] [--explore-sessions 120] [--uploads 300]
 
 Starts `python app.py` as a fresh process with SPACE_ID set (the app's shared-Space behaviour; --app-dir: a
 checkout of another commit, to compare), samples its resident memory every 20 ms, and, as scripts calling the
@@ -13,7 +13,10 @@ API directly would (gradio_client, a session each):
 4. sessions: after one warm-up run, --sessions script sessions that each start a 10-s /train run and vanish (a
    refused one tries again a second later): memory growth once they are done, and again after their state's time
    to live (GENMODELS_STATE_SECONDS=60 here).
-5. uploads: --uploads hostile files (random bytes, truncated PNG and JPEG, empty, text, a zip, absurd headers, an
+5. explore: --explore-sessions script sessions each sending a valid page-trained model to the hidden
+   /explore_page_model (no training needed, so fast): the server's memory per session; then 20 MB of text as one
+   request's input: what it is told (Gradio keeps each session's last inputs).
+6. uploads: --uploads hostile files (random bytes, truncated PNG and JPEG, empty, text, a zip, absurd headers, an
    unsupported format) with good pictures among them, to /denoise from 4 clients: good ones accepted, every bad
    one refused with a message, memory and the upload folder before and after.
 Every message a caller gets is checked for server paths and tracebacks. Writes bench/out/hostile.json.
@@ -189,6 +192,40 @@ def phase_sessions(url: str, mem: Memory, sessions: int) -> dict:
             "growth_after_ttl_mib": round(mem.now() - base), "still_serving": still_serving(url)}
 
 
+def phase_explore(url: str, mem: Memory, work: Path, sessions: int) -> dict:
+    """`sessions` script sessions each sending a valid page-trained model to the hidden /explore_page_model (as the
+    page's Explore does: Explore needs no training run, so a script can open sessions fast), then one sending 20 MB
+    of text as a request: the server's memory per session once they are done, what the oversized one is told."""
+    import base64
+
+    import torch
+    from gradio_client import handle_file
+    from safetensors.torch import save_file
+    sys.path.insert(0, str(ROOT))
+    from genmodels import live
+    about = {"dataset": "mnist", "beta": 1, "seed": 0, "steps": 5, "seconds": 1}
+    model = work / "page-model.safetensors"
+    save_file({k: v.contiguous() for k, v in live.new_model(0).state_dict().items()}, str(model),
+              metadata={k: json.dumps(v) for k, v in about.items()})
+    client(url).predict(handle_file(str(model)), 0, 0, api_name="/explore_page_model")     # warm-up
+    time.sleep(1)
+    base, started, every_30 = mem.reset(), time.time(), []
+    for n in range(sessions):
+        client(url).predict(handle_file(str(model)), 0, 0, api_name="/explore_page_model")
+        if (n + 1) % 30 == 0:
+            every_30.append(round(mem.now()))
+    time.sleep(2)
+    after = mem.now()
+    text = base64.b64encode(torch.zeros(5 * 2 ** 20, dtype=torch.uint8).numpy().tobytes()).decode() * 3
+    answer = httpx.post(f"{url}gradio_api/queue/join", timeout=60,
+                        json={"data": [text, 0, 0], "fn_index": 0, "session_hash": "hostile"})
+    return {"sessions": sessions, "seconds": round(time.time() - started), "base_mib": round(base),
+            "growth_mib": round(after - base), "mib_per_session": round((after - base) / sessions, 2),
+            "mib_after_each_30": every_30,
+            "oversized_text_mb": round(len(text) / 1e6), "oversized_status": answer.status_code,
+            "messages": [answer.text[:200]], "still_serving": still_serving(url)}
+
+
 def hostile_files(work: Path, n: int) -> list[tuple[Path, bool]]:
     """n files, about one in five a good picture; the rest every kind of bad upload."""
     rng = random.Random(0)
@@ -249,10 +286,11 @@ def leaks(results: dict) -> list[str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--phases", default="start,bombs,line,sessions,uploads")
+    p.add_argument("--phases", default="start,bombs,line,sessions,explore,uploads")
     p.add_argument("--app-dir", default=str(ROOT))
     p.add_argument("--sessions", type=int, default=30)
     p.add_argument("--uploads", type=int, default=300)
+    p.add_argument("--explore-sessions", type=int, default=120)
     p.add_argument("--out", default=str(OUT / "hostile.json"))
     args = p.parse_args()
     phases = args.phases.split(",")
@@ -269,7 +307,7 @@ def main() -> None:
             mem = Memory(proc.pid)
             time.sleep(1)
             results["idle_mib"] = round(mem.now())
-            for name in ("bombs", "line", "sessions", "uploads"):
+            for name in ("bombs", "line", "sessions", "explore", "uploads"):
                 if name not in phases:
                     continue
                 t = time.time()
@@ -279,6 +317,8 @@ def main() -> None:
                     results[name] = phase_line(url)
                 elif name == "sessions":
                     results[name] = phase_sessions(url, mem, args.sessions)
+                elif name == "explore":
+                    results[name] = phase_explore(url, mem, work, args.explore_sessions)
                 else:
                     results[name] = phase_uploads(url, mem, work, temp, args.uploads)
                 results[name]["phase_seconds"] = round(time.time() - t)

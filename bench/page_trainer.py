@@ -225,9 +225,20 @@ def open_tab(page, url: str, dataset: str = "mnist", seconds: int = 60) -> list[
     return events
 
 
+MODEL_BASE64 = """async () => {
+  const { bytes } = await Genmodels.tabs.train.modelBytes();
+  const url = await new Promise((resolve) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.readAsDataURL(new Blob([bytes]));
+  });
+  return url.slice(url.indexOf(",") + 1);
+}"""
+
+
 def page_model(page):
-    data = page.evaluate("() => Genmodels.tabs.train.modelBase64()")
-    return live.load_trained(base64.b64decode(data))
+    """The page's model as Download gives it."""
+    return live.load_trained(base64.b64decode(page.evaluate(MODEL_BASE64)))
 
 
 def knn_figures(model, dataset: str, standard: tuple | None) -> dict:

@@ -360,3 +360,27 @@ def test_own_vaes_are_kept_in_a_bounded_store_and_a_dropped_one_shows_the_shippe
     note = latent_views.own_note("mnist", owns[0])["own_note"]["value"]
     assert "no longer kept on this server" in note and "run 0" in note
     assert "You are exploring your own VAE" in latent_views.own_note("mnist", owns[2])["own_note"]["value"]
+
+
+def test_a_session_exploring_a_page_model_keeps_its_path_not_its_bytes(app_client, tmp_path):
+    """Gradio keeps each session's last inputs and outputs (its deep links): Explore's model arrives as an uploaded
+    file, so a session keeps a path (not the model's 2.9 MB of base64, as when it came as text); a script calling the
+    hidden endpoint gets the same, and tab 1 answers with its VAE."""
+    from gradio_client import Client, handle_file
+    from safetensors.torch import save_file
+
+    import app
+    _, port = app_client
+    about = {"dataset": "mnist", "beta": 1, "seed": 4, "steps": 7, "seconds": 1.5}
+    save_file({k: v.contiguous() for k, v in live.new_model(4).state_dict().items()}, str(tmp_path / "m.safetensors"),
+              metadata={k: json.dumps(v) for k, v in about.items()})
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    client.predict(handle_file(str(tmp_path / "m.safetensors")), 0.0, 0.0, api_name="/explore_page_model")
+    session = app.demo.state_holder.session_data[client.session_hash]
+    kept = {key: len(json.dumps(values, default=str)) for key, values in session.config_values.items()}
+    file_key = next(k for k, block in app.demo.blocks.items() if isinstance(block, gr.File) and not block.visible
+                    and getattr(block, "type", None) == "binary")
+    assert kept[file_key] < 20_000, kept[file_key]                # its config and a path, not 2.9 MB of base64
+    assert sum(kept.values()) < 1_000_000, sum(kept.values())    # the whole session's copy of the page
+    own = next(v for v in session.state_data.values() if isinstance(v, latent_views.Own))
+    assert own.space is not None and "seed 4: 7 steps" in own.about

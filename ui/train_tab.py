@@ -429,9 +429,9 @@ def explore(trained: str | dict | None, z1: float, z2: float, own: Own | None = 
     return {**use_own(own, z1, z2), "tabs": gr.Tabs(selected="explorer")}
 
 
-def explore_page_model(model_file: str, z1: float, z2: float, own: Own | None = None) -> dict:
-    """Explore a VAE the page trained (its safetensors file as base64, sent once): loaded as the library's model and
-    sent to tabs 1 and 2 as explore() sends a server-trained one. An empty file: nothing (the page said why)."""
+def explore_page_model(model_file: bytes | str | None, z1: float, z2: float, own: Own | None = None) -> dict:
+    """Explore a VAE the page trained (its safetensors file, uploaded once; or as base64): loaded as the library's
+    model and sent to tabs 1 and 2 as explore() sends a server-trained one. No file: nothing (the page said why)."""
     if not model_file:
         return {}
     model, meta = live.load_trained(model_file)
@@ -470,7 +470,9 @@ def build(demo: gr.Blocks, handover: Handover, tabs: gr.Tabs) -> None:
         status = gr.Markdown(host_note(), elem_id="train-status")
         trained = gr.State()             # the model so far: its token in MODELS
         run_number, stop_number, this_run = gr.Number(visible=False), gr.Number(visible=False), gr.State()
-        page_model = gr.Textbox(visible=False)       # the page's model, base64, on its way to the server (Explore)
+        # the page's model on its way to the server (Explore): uploaded as a file, so that the session keeps its path,
+        # not its 2.9 MB (Gradio keeps each session's last inputs)
+        page_model = gr.File(visible=False, type="binary")
         page_views()
         with gr.Row(elem_classes=SERVER_ONLY):
             with gr.Column(scale=3, min_width=300):
@@ -507,8 +509,8 @@ def build(demo: gr.Blocks, handover: Handover, tabs: gr.Tabs) -> None:
     page_start.click(None, [dataset, beta, seed, seconds], None, js=PAGE_CALL.format("start(...settings)"))
     page_stop.click(None, None, None, js=PAGE_CALL.format("stop()"))
     download.click(None, None, None, js=PAGE_CALL.format("download()"))
-    sent = page_explore.click(None, None, page_model, js="() => Genmodels.tabs.train.modelBase64()")
+    sent = page_explore.click(None, None, page_model, js="() => Genmodels.tabs.train.modelFile()")
     handover.after_switch(sent.then(by_component(shows_errors(explore_page_model), switched),
                                     [page_model, handover.z1, handover.z2, handover.own], list(switched.values()),
                                     **QUIET))
-    sent.then(None, None, page_model, js="() => ''")
+    sent.then(None, None, page_model, js="() => null")

@@ -1,6 +1,6 @@
 // The page's link to Gradio and the server: a named endpoint called through Gradio's HTTP API (the tabs' fallback
-// when a model cannot load), a picture the server sent drawn into a canvas, the server's captions as HTML, and the
-// run counter the long-run tabs' Start and Stop share (ui/runs.py).
+// when a model cannot load), a file uploaded for an event, a picture the server sent drawn into a canvas, the
+// server's captions as HTML, and the run counter the long-run tabs' Start and Stop share (ui/runs.py).
 (function (G) {
   "use strict";
 
@@ -20,6 +20,18 @@
       throw new Error(error ? JSON.parse(error.slice(5)) || "the server refused" : stream.slice(0, 200));
     }
     return JSON.parse(done.slice(5));
+  }
+
+  // Bytes uploaded as a file through Gradio's upload route, as the value of a (hidden) gr.File an event then sends:
+  // the server keeps the path in the session, not the bytes (Gradio keeps each session's last inputs)
+  async function uploadFile(bytes, name) {
+    const base = (window.gradio_config && window.gradio_config.root) || "", form = new FormData();
+    form.append("files", new Blob([bytes], { type: "application/octet-stream" }), name);
+    const answer = await fetch(`${base}/gradio_api/upload`, { method: "POST", body: form });
+    if (!answer.ok) throw new Error(`the upload was refused: ${(await answer.text()).slice(0, 200)}`);
+    const [path] = await answer.json();
+    return { path, orig_name: name, size: bytes.byteLength, mime_type: "application/octet-stream",
+             meta: { _type: "gradio.FileData" } };
   }
 
   // A picture the server sent (its URL), drawn into the canvas at width×height, one sample per block (the server
@@ -55,5 +67,5 @@
   // plots drawn while their tab was hidden fit the page again (plotly resizes on the window's resize event)
   const refit = () => { window.dispatchEvent(new Event("resize")); };
 
-  G.page = { ...G.page, callServer, pictureInto, markdownHtml, nextRun, thisRun, pause, refit };
+  G.page = { ...G.page, callServer, uploadFile, pictureInto, markdownHtml, nextRun, thisRun, pause, refit };
 })(globalThis.Genmodels ??= { tabs: {} });

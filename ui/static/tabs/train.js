@@ -4,7 +4,7 @@
 // stops it at once, Download saves it as a safetensors file PyTorch loads, and Explore sends it to the server once
 // (ui/train_tab.explore_page_model), for tabs 1 and 2. Where the page cannot train (no WebAssembly or no workers, or
 // ?trainer=server in the address) the tab is the server's, as before (ui/train_tab.train). Gradio calls
-// attach(element, props) (the views' gr.HTML), and start/stop/download/modelBase64 from the buttons' js= events.
+// attach(element, props) (the views' gr.HTML), and start/stop/download/modelFile from the buttons' js= events.
 (function (G) {
   "use strict";
   const CURVE_POINTS = 300, MAP_PX = 520, DOT = 3, PAD = 2, SIDE = 28;
@@ -163,20 +163,15 @@
     }
   }
 
-  // for Explore: the model as base64 (the server loads it once for tabs 1 and 2), or "" with the reason in the status
-  async function modelBase64() {
+  // for Explore: the model uploaded as a file (the server loads it once for tabs 1 and 2), as the hidden gr.File's
+  // value, or null with the reason in the status
+  async function modelFile() {
     try {
-      const { bytes } = await modelBytes();
-      const url = await new Promise((resolve, reject) => {        // the browser encodes it, off the main thread
-        const reader = new FileReader();
-        reader.onload = () => resolve(reader.result);
-        reader.onerror = () => reject(reader.error);
-        reader.readAsDataURL(new Blob([bytes]));
-      });
-      return url.slice(url.indexOf(",") + 1);
+      const { bytes } = await modelBytes(), { settings } = state;
+      return await G.page.uploadFile(bytes, `vae-${settings.dataset}-seed${settings.seed}.safetensors`);
     } catch (err) {
       status(`**${err.message}**`);
-      return "";
+      return null;
     }
   }
 
@@ -373,5 +368,5 @@
     return [xs, ys];
   }
 
-  Object.assign(tab, { start, stop, download, modelBase64, whyNotInPage });
+  Object.assign(tab, { start, stop, download, modelBytes, modelFile, whyNotInPage });
 })(globalThis.Genmodels ??= { tabs: {} });
