@@ -384,3 +384,11 @@ def test_a_session_exploring_a_page_model_keeps_its_path_not_its_bytes(app_clien
     assert sum(kept.values()) < 1_000_000, sum(kept.values())    # the whole session's copy of the page
     own = next(v for v in session.state_data.values() if isinstance(v, latent_views.Own))
     assert own.space is not None and "seed 4: 7 steps" in own.about
+
+
+def test_explore_with_no_model_sent_changes_nothing_and_says_nothing(app_client):
+    """The page sends no file when it could not make one (it says why in its status line): the event changes
+    nothing and raises nothing (it used to fail in Gradio: an empty dict read as one output's value)."""
+    client, _ = app_client
+    got = client.predict(None, 0.0, 0.0, api_name="/explore_page_model")
+    assert got and all(value == {"__type__": "update"} for value in got)          # every output left as it is

@@ -141,7 +141,8 @@ def trim_soon(delay: float = 2.0) -> None:
 
 def by_component(handler: Callable, components: dict[str, gr.components.Component]) -> Callable:
     """Wire a handler that returns {name: value} (names as in `components`) to Gradio, which wants
-    {component: value}. Use it with outputs=list(components.values()). A generator's every yield is mapped."""
+    {component: value}. Use it with outputs=list(components.values()). A generator's every yield is mapped; an empty
+    result changes nothing."""
     if inspect.isgeneratorfunction(handler):
         @functools.wraps(handler)
         def stream(*args, **kwargs):
@@ -151,7 +152,10 @@ def by_component(handler: Callable, components: dict[str, gr.components.Componen
 
     @functools.wraps(handler)
     def call(*args, **kwargs):
-        return {components[name]: value for name, value in handler(*args, **kwargs).items()}
+        named = handler(*args, **kwargs)
+        if not named:                # nothing to change (Gradio reads an empty dict as one output's value)
+            return {component: gr.skip() for component in components.values()}
+        return {components[name]: value for name, value in named.items()}
     return call
 
 
