@@ -1,10 +1,11 @@
 """Tab 6: train a VAE live and watch its latent map organise itself; then download it, or send it to tabs 1 and 2 to
 explore (that visitor's session only). It trains in the visitor's browser (static/tabs/train.js and
-static/page/train_worker.js: the library's model, loss, Adam and β warm-up on TensorFlow.js's WebAssembly backend, on
-the shipped training subset): a class of 30 costs the server the files it sends, once. Where the page cannot train
-(no WebAssembly or no workers, or ?trainer=server in the address) and for scripts (/train), the server trains
-(genmodels.live.train_vae, streamed); on a shared server such a run takes its turn in the line of long runs with style
-transfer (ui/runs.py); under ZeroGPU it trains on a GPU lent for the run."""
+static/page/train_worker.js: the library's model, loss, Adam and β warm-up on TensorFlow.js, its WebGPU backend where
+the browser has a GPU, else its WebAssembly backend, on the shipped training subset): a class of 30 costs the server
+the files it sends, once. Where the page cannot train (no WebAssembly or no workers, or ?trainer=server in the
+address) and for scripts (/train), the server trains (genmodels.live.train_vae, streamed); on a shared server such a
+run takes its turn in the line of long runs with style transfer (ui/runs.py); under ZeroGPU it trains on a GPU lent
+for the run."""
 from __future__ import annotations
 
 import functools
