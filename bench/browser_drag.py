@@ -1,13 +1,15 @@
 """Dragging a slider in a real browser at a remote visitor's latency:
-python bench/browser_drag.py [--control z1|level|epoch|all] [--baseline REV]
+python bench/browser_drag.py [--control z1|level|epoch|all] [--baseline REV] [--paced machine|hand]
 
 Starts `python app.py`, opens the control's tab in headless Chromium (Debian's `chromium`, driven by Playwright):
 z1 (tab 1, the latent explorer), level (tab 3, Noise level), epoch (tab 4, the training timeline). Chrome DevTools
 adds 0, 50 and 150 ms to every round trip (Network.emulateNetworkConditions); after the first image, the slider is
-dragged across its range for 3 s: 180 pointer moves at 60 a second, sent without waiting for the page (as a hand
-does). Measured per control, path and latency:
+dragged across its range for 3 s: 180 pointer moves at 60 a second, sent without waiting for the page (with
+--paced hand, each once the page has taken the last: a busy page slows the drag itself). Measured per control, path
+and latency:
   - images shown per second while dragging (the page's own draw log; an <img> source change on a server path), and
     how many values the slider passed through (Epoch has only 33 or 34, so every epoch drawn is ≈11 a second),
+  - the median milliseconds the page computed a frame for, on its main thread (the draw log's timings),
   - the final image's delay after release (0 when the last image was already on screen),
   - requests the page sent to the server during the drag (DevTools' Network.requestWillBeSent),
   - the server's CPU seconds per second of drag (its /proc/<pid>/stat),
@@ -98,7 +100,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def drag(browser, url: str, latency: float, pid: int, client_side: bool, control: str) -> dict:
+async def drag(browser, url: str, latency: float, pid: int, client_side: bool, control: str,
+               paced: str = "machine") -> dict:
     c = CONTROLS[control]
     page = await browser.new_page(viewport={"width": 1400, "height": 1000})
     cdp = await page.context.new_cdp_session(page)
@@ -152,10 +155,15 @@ async def drag(browser, url: str, latency: float, pid: int, client_side: bool, c
 
     await mouse("mouseMoved", x0)
     await mouse("mousePressed", x0)
+    timed = await page.evaluate(f"{stats}.stats.ms.length") if client_side else 0
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
     sent = []
-    for i in range(1, MOVES + 1):                      # sent at 60 a second, without waiting for the page
-        sent.append(asyncio.ensure_future(mouse("mouseMoved", x0 + width * i / MOVES)))
+    for i in range(1, MOVES + 1):                      # at most 60 a second
+        move = mouse("mouseMoved", x0 + width * i / MOVES)
+        if paced == "hand":
+            await move                                 # the next move once the page has taken this one
+        else:
+            sent.append(asyncio.ensure_future(move))   # without waiting for the page
         await asyncio.sleep(max(0.0, t0 + i / RATE - time.monotonic()))
     await asyncio.gather(*sent)
     await mouse("mouseReleased", x0 + width)
@@ -168,10 +176,12 @@ async def drag(browser, url: str, latency: float, pid: int, client_side: bool, c
     else:
         shown = d["imgChanges"]
     during = [t for t in shown if d["down"] <= t <= d["up"]]
+    frame_ms = sorted(await page.evaluate(f"{stats}.stats.ms.slice({timed})")) if client_side else []
     final = max(0.0, shown[-1] - d["up"]) if shown else None
     weights = {u.rsplit("/", 1)[-1]: n for u, n in fetched.items() if any(f in u for f in PAGE_FILES)}
     await page.close()
     return {"images_per_s": round(len(during) / ((d["up"] - d["down"]) / 1000), 1),
+            "frame_ms_median": round(frame_ms[len(frame_ms) // 2], 1) if frame_ms else None,
             "final_after_release_ms": None if final is None else round(final, 1),
             "requests_during_drag": sum(t0 <= t <= t1 for t in requests),
             "server_cpu_per_s": round((cpu1 - cpu0) / (t1 - t0), 3), "server_cpu_per_s_idle": round(idle_cpu, 3),
@@ -186,15 +196,15 @@ async def drag(browser, url: str, latency: float, pid: int, client_side: bool, c
             "page_files_bytes": weights}
 
 
-async def run(paths: dict[str, tuple[str, int, bool]], controls: list[str]) -> dict:
+async def run(paths: dict[str, tuple[str, int, bool]], controls: list[str], paced: str) -> dict:
     results: dict = {}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
         for control in controls:
             for name, (url, pid, client_side) in paths.items():
                 for latency in LATENCIES:
-                    key = f"{control}: {name} @ {latency} ms"
-                    results[key] = r = await drag(browser, url, latency, pid, client_side, control)
+                    key = f"{control}: {name} @ {latency} ms" + (", hand-paced" if paced == "hand" else "")
+                    results[key] = r = await drag(browser, url, latency, pid, client_side, control, paced)
                     print(f"{key}: {json.dumps(r)}", flush=True)
         await browser.close()
     return results
@@ -204,6 +214,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--baseline", default=None, help="also measure the app at this git revision")
     p.add_argument("--control", choices=[*CONTROLS, "all"], default="all")
+    p.add_argument("--paced", choices=["machine", "hand"], default="machine",
+                   help="hand: each move sent once the page has taken the last (a busy page slows the drag itself)")
     args = p.parse_args()
     if not shutil.which("chromium"):
         sys.exit("needs Debian's chromium on PATH (apt-get install chromium)")
@@ -220,7 +232,7 @@ def main() -> None:
             proc, url = start_app(worktree)
             procs.append(proc)
             paths[f"server ({args.baseline[:7]})"] = (url, proc.pid, False)
-        results = asyncio.run(run(paths, list(CONTROLS) if args.control == "all" else [args.control]))
+        results = asyncio.run(run(paths, list(CONTROLS) if args.control == "all" else [args.control], args.paced))
     finally:
         for proc in procs:
             proc.terminate()

@@ -7,7 +7,7 @@
   PyTorch's genmodels.vae.training_step on one thread in the same run: median ms a step after the first (WebGPU: done
   on the device and its loss read back), steps/s, the worst relative difference of a loss term and of a weight tensor
   (in norm) after all the steps, and the bytes the page loads for the engine. Then the page's
-  other models (tabs 1 and 3) through its plain-JS runtime and through TF.js (bench/js/page_models_tfjs.js).
+  other models (tabs 1 and 3) through its own runtime (core/nn.js) and through TF.js (bench/js/page_models_tfjs.js).
 - run: the real app (python app.py) in headless Chromium; tab 6's Start for --seconds (60) on each --datasets: the
   page's steps/s, frames drawn a second, main-thread long tasks (over 50 ms), Gradio events and the server's CPU while
   it trains; at 15/30/45/60 s the page's model (what Download gives) and its map k-NN on the 2,000 held-out images

@@ -194,9 +194,11 @@ def test_the_pages_map_knn_equals_the_librarys(tmp_path):
     assert float(out.stdout) == pytest.approx(live.leave_one_out_knn(z, labels), abs=1e-6)     # (torch: float32)
 
 
-def test_the_shipped_adam_module_is_what_its_source_assembles_to():
-    """ui/static/core/adam_wasm.js is python -m export.adam_wasm's output from core/adam.wat (wabt, pinned by npm)."""
-    from export import adam_wasm
+def test_the_shipped_webassembly_modules_are_what_their_sources_assemble_to():
+    """ui/static/core/adam_wasm.js and conv_wasm.js are python -m export.wasm's output from core/adam.wat and
+    conv.wat (wabt, pinned by npm)."""
+    from export import wasm
     if not (ROOT / "node_modules" / "wabt").exists():
         pytest.skip("npm ci has not run here (.ci/run runs it)")
-    assert adam_wasm.TARGET.read_text() == adam_wasm.assembled()
+    for name in wasm.MODULES:
+        assert wasm.target(name).read_text() == wasm.assembled(name), name

@@ -170,8 +170,8 @@ def served(path: Path) -> str:
 # page's models and the library's arithmetic it mirrors), the page's link to Gradio and the tab controller, the
 # page-wide behaviour of inputs, then one file per live tab, named after its module's stem. Each file adds its part to
 # one namespace, window.Genmodels; a tab's Python calls into it (Genmodels.tabs.<stem>.attach/show/open).
-PAGE_CODE = ("core/nn.js", "core/noise.js", "core/imaging.js", "core/latent.js", "core/denoiser.js",
-             "page/gradio.js", "page/controller.js", "page/inputs.js",
+PAGE_CODE = ("core/conv_wasm.js", "core/nn.js", "core/noise.js", "core/imaging.js", "core/latent.js",
+             "core/denoiser.js", "page/gradio.js", "page/controller.js", "page/inputs.js",
              "tabs/explorer.js", "tabs/denoiser.js", "tabs/gan.js", "tabs/train.js")
 
 

@@ -1,8 +1,9 @@
 // node bench/js/page_models_tfjs.js OUT_JSON (bench/page_trainer.py runs it): would the page's other models run
 // faster on the trainer's engine? Each of tab 3's models (weights/page-*-mnist.safetensors, the files the page loads)
-// and tab 1's decoder and classifier, one image as the page runs them: through ui/static/core/nn.js (the page's
-// plain-JavaScript runtime) and through the same layers on TensorFlow.js's WebAssembly backend (channel-last
-// convolutions, PyTorch's weights re-laid once). Writes the median ms of each and the largest difference.
+// and tab 1's decoder and classifier, one image as the page runs them: through ui/static/core/nn.js (the page's own
+// runtime, its convolutions in WebAssembly with SIMD) and through the same layers on TensorFlow.js's WebAssembly
+// backend (channel-last convolutions, PyTorch's weights re-laid once). Writes the median ms of each and the largest
+// difference.
 const fs = require("fs");
 const path = require("path");
 const tf = require("@tensorflow/tfjs-core");
@@ -67,13 +68,13 @@ async function main() {
   for (const [name, shape] of Object.entries(MODELS)) {
     const bytes = fs.readFileSync(path.join(WEIGHTS, `${name}.safetensors`));
     const file = nn.parseSafetensors(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-    const plain = new nn.Network(file), fast = onTfjs(file);
+    const own = new nn.Network(file), fast = onTfjs(file);
     const x = shape ? Float32Array.from({ length: shape[1] * shape[2] }, (_, i) => (i * 7919 % 256) / 255)
       : Float32Array.from([0.7, -1.2]);
-    const a = plain.forward(x, shape), b = fast(x, shape);
+    const a = own.forward(x, shape), b = fast(x, shape);
     let diff = 0;
     for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    rows.push({ model: name, plain_js_ms: median(() => plain.forward(x, shape)),
+    rows.push({ model: name, nn_js_ms: median(() => own.forward(x, shape)),
                 tfjs_wasm_ms: median(() => fast(x, shape)), largest_difference: diff });
   }
   fs.writeFileSync(process.argv[2], JSON.stringify(rows));

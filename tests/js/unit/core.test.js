@@ -125,3 +125,26 @@ test("images in [0, 1] become one grid's RGBA, white gaps, grey rounded as the s
   assert.deepEqual([grey(0, 0), grey(3, 1), grey(6, 3)], [255, 255, 255]);   // the gaps
   assert.equal(rgba[4 * (1 * width + 1) + 3], 255);                          // opaque
 });
+
+test("convolutions in WebAssembly with SIMD equal the JavaScript ones, every shape the page's models use", () => {
+  assert.equal(nn.usesSimd(), true);                              // Node 20 has WebAssembly SIMD, as browsers do
+  let seed = 1;
+  const random = (n) => Float32Array.from({ length: n }, () => {
+    seed = (seed * 16807) % 2147483647;
+    const u = seed / 2147483647 - 0.5;
+    return u < -0.25 ? 0 : u;                                     // a quarter zeros, as after a ReLU
+  });
+  for (const [h, cin, cout, k, stride, padding, transposed] of [
+    [28, 1, 48, 3, 1, 1, false], [28, 48, 48, 3, 2, 1, false], [7, 16, 48, 3, 2, 1, true], [14, 48, 1, 3, 1, 1, false],
+    [14, 12, 12, 3, 1, 1, false], [7, 24, 40, 4, 2, 1, true], [5, 3, 17, 5, 1, 2, false]]) {
+    const weight = { shape: transposed ? [cin, cout, k, k] : [cout, cin, k, k], data: random(cin * cout * k * k) };
+    const bias = { data: random(cout) }, x = random(h * h * cin);
+    const simd = nn.convolve(x, [h, h, cin], weight, bias, stride, padding, transposed);
+    const plain = nn.convolve(x, [h, h, cin], weight, bias, stride, padding, transposed, true);
+    assert.deepEqual(simd.shape, plain.shape);
+    let worst = 0;
+    for (let i = 0; i < plain.data.length; i++) worst = Math.max(worst, Math.abs(simd.data[i] - plain.data[i]));
+    assert.ok(worst < 1e-5, `${[h, cin, cout, k, stride, padding, transposed]}: ${worst}`);
+    assert.ok(plain.data.some((v) => v !== 0));
+  }
+});

@@ -2,8 +2,10 @@
 // runs the layers listed in a file's metadata, in order, on float32 values. The VAE's decoder (tab 1), the classifier
 // (tab 1), the denoiser and the super-resolution models (tab 3) are all such files, exported from the shipped
 // checkpoints (genmodels/browser.py: `python -m train.vae_decoder`, `python -m train.page_models`), so it needs no
-// architecture of its own. Each model is a few million multiply-adds: a few milliseconds. Pure: it runs under Node
-// for the parity tests (tests/js/).
+// architecture of its own. Each model is a few million multiply-adds: a few milliseconds (the convolutions in
+// WebAssembly with SIMD, core/conv.wat, where the browser has it). Pure: it runs under Node for the parity tests
+// (tests/js/).
+/* global require */
 (function (G) {
   "use strict";
 
@@ -122,33 +124,106 @@
   }
 
   // PyTorch's Conv2d (weight out×in×k×k) and ConvTranspose2d (weight in×out×k×k), zero padding. Each output position
-  // gathers the input pixels its kernel covers (the taps) and sums, eight output channels at a time in registers;
-  // an input that is 0 (after a ReLU, about half) costs one comparison.
-  function convolve(x, [h, w, cin], weight, bias, stride, padding, transposed) {
+  // gathers the input pixels its kernel covers (the taps) and sums, eight output channels at a time; an input that is
+  // 0 (after a ReLU, about half) costs one comparison. In WebAssembly with SIMD (core/conv.wat) where the browser
+  // has it, else here in registers (or where asked: inJavaScript).
+  function convolve(x, [h, w, cin], weight, bias, stride, padding, transposed, inJavaScript = false) {
     const k = weight.shape[2], cout = transposed ? weight.shape[1] : weight.shape[0];
     const oh = transposed ? (h - 1) * stride - 2 * padding + k : Math.floor((h + 2 * padding - k) / stride) + 1;
     const ow = transposed ? (w - 1) * stride - 2 * padding + k : Math.floor((w + 2 * padding - k) / stride) + 1;
-    const wl = blocked(weight, transposed), bd = bias.data, y = new Float32Array(oh * ow * cout);
-    const groupSize = k * k * cin * 8, taps = new Int32Array(2 * k * k);
+    const wl = blocked(weight, transposed);
     // the input row (column) that kernel row ky (column kx) reads for output row oy, or −1
     const source = (o, q, n) => {
       if (!transposed) { const i = o * stride - padding + q; return i >= 0 && i < n ? i : -1; }
       const t = o + padding - q;
       return t % stride === 0 && t >= 0 && t / stride < n ? t / stride : -1;
     };
+    // the taps of output position (oy, ox) into taps[at…]: pairs (the input pixel's first channel, the weights' first
+    // row for that tap), their count returned
+    const tapsOf = (oy, ox, taps, at) => {
+      let count = 0;
+      for (let ky = 0; ky < k; ky++) {
+        const iy = source(oy, ky, h);
+        if (iy < 0) continue;
+        for (let kx = 0; kx < k; kx++) {
+          const ix = source(ox, kx, w);
+          if (ix < 0) continue;
+          taps[at + 2 * count] = (iy * w + ix) * cin;
+          taps[at + 2 * count + 1] = (ky * k + kx) * cin * 8;
+          count += 1;
+        }
+      }
+      return count;
+    };
+    const simd = inJavaScript ? null : convKernel();
+    const y = simd ? convolveSimd(simd, x, wl, bias.data, cin, cout, k, oh * ow, (pos, taps, at) =>
+      tapsOf(Math.floor(pos / ow), pos % ow, taps, at)) : convolveHere(x, wl, bias.data, cin, cout, k, oh, ow, tapsOf);
+    return { data: y, shape: [oh, ow, cout] };
+  }
+
+  // core/conv.wat, instantiated once (null where this WebAssembly has no SIMD), with a bump allocator for the
+  // weights it keeps: {exports, end}
+  let kernel;
+  function convKernel() {
+    if (kernel !== undefined) return kernel;
+    kernel = null;
+    try {
+      const base64 = G.convWasm ?? (typeof require === "function" ? require("./conv_wasm.js") : null);
+      if (base64) {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        kernel = { exports: new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports, end: 0 };
+      }
+    } catch {
+      kernel = null;
+    }
+    return kernel;
+  }
+
+  // The convolution in core/conv.wat: the weights copied into its memory once, the input, the positions' taps, the
+  // bias (padded to the groups' eight channels) and the output in the memory after them
+  function convolveSimd(simd, x, wl, bd, cin, cout, k, positions, tapsOf) {
+    const { exports } = simd, groups = Math.ceil(cout / 8), slots = k * k, entry = 1 + 2 * slots;
+    const align = (n) => Math.ceil(n / 16) * 16;
+    if (wl.wasmAt === undefined) {
+      wl.wasmAt = simd.end;
+      simd.end = align(simd.end + 4 * wl.length);
+      room(exports.memory, simd.end);
+      new Float32Array(exports.memory.buffer, wl.wasmAt, wl.length).set(wl);
+    }
+    const xAt = simd.end, tableAt = align(xAt + 4 * x.length), biasAt = align(tableAt + 4 * positions * entry);
+    const yAt = align(biasAt + 32 * groups), end = yAt + 32 * groups * positions;
+    room(exports.memory, end);
+    const buffer = exports.memory.buffer;
+    new Float32Array(buffer, xAt, x.length).set(x);
+    const table = new Int32Array(buffer, tableAt, positions * entry);
+    new Float32Array(buffer, biasAt, 8 * groups).fill(0).set(bd);
+    for (let pos = 0; pos < positions; pos++) {
+      const at = pos * entry, count = tapsOf(pos, table, at + 1);
+      table[at] = count;
+      for (let i = at + 1; i < at + 1 + 2 * count; i++) table[i] *= 4;       // to bytes
+    }
+    exports.conv(xAt, tableAt, positions, slots, wl.wasmAt, groups, 32 * slots * cin, cin, biasAt, yAt);
+    const out = new Float32Array(buffer, yAt, 8 * groups * positions);
+    if (cout === 8 * groups) return Float32Array.from(out);
+    const y = new Float32Array(positions * cout);
+    for (let pos = 0; pos < positions; pos++) {
+      y.set(out.subarray(8 * groups * pos, 8 * groups * pos + cout), pos * cout);
+    }
+    return y;
+  }
+
+  // the memory grown to hold `bytes`
+  function room(memory, bytes) {
+    const more = Math.ceil((bytes - memory.buffer.byteLength) / 65536);
+    if (more > 0) memory.grow(more);
+  }
+
+  // The same convolution in JavaScript (sums in double precision, stored as float32)
+  function convolveHere(x, wl, bd, cin, cout, k, oh, ow, tapsOf) {
+    const y = new Float32Array(oh * ow * cout), groupSize = k * k * cin * 8, taps = new Int32Array(2 * k * k);
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
-        let count = 0;
-        for (let ky = 0; ky < k; ky++) {
-          const iy = source(oy, ky, h);
-          if (iy < 0) continue;
-          for (let kx = 0; kx < k; kx++) {
-            const ix = source(ox, kx, w);
-            if (ix < 0) continue;
-            taps[count++] = (iy * w + ix) * cin;
-            taps[count++] = (ky * k + kx) * cin * 8;
-          }
-        }
+        const count = 2 * tapsOf(oy, ox, taps, 0);
         const yb = (oy * ow + ox) * cout;
         for (let g = 0; g * 8 < cout; g++) {
           let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
@@ -175,7 +250,7 @@
         }
       }
     }
-    return { data: y, shape: [oh, ow, cout] };
+    return y;
   }
 
   // channel-last h×w×c → PyTorch's flattening order c×h×w
@@ -277,6 +352,6 @@
   async function loadDecoder(url) { return new Decoder(await fetchTensors(url)); }
 
   G.nn = { parseSafetensors, toSafetensors, float16ToFloat32, Network, Decoder, toGrey, fetchTensors, loadNetwork,
-           loadDecoder };
+           loadDecoder, convolve, usesSimd: () => convKernel() !== null };
   if (typeof module !== "undefined" && module.exports) module.exports = G.nn;
 })(globalThis.Genmodels ??= { tabs: {} });
