@@ -2,7 +2,7 @@
 
 Tab 4's default grid is 36 samples through the discriminator filter (keep 0.6): 60 draws through the generator and
 the discriminator, ≈1.5 billion multiply-adds. This measures, in headless Chromium on this machine:
-  - the page's runtime (ui/static/runtime.js) drawing those 60 through the shipped generator and discriminator
+  - the page's runtime (ui/static/core/nn.js) drawing those 60 through the shipped generator and discriminator
     (exported here in memory by genmodels.browser, as export.page_models exports the page's models), median of 5;
   - today's server path: "New seed" clicked → the new grid on screen, with DevTools adding 0 and 150 ms to every
     round trip, median of 5.
