@@ -162,7 +162,9 @@
   }
 
   // core/conv.wat, instantiated once (null where this WebAssembly has no SIMD), with a bump allocator for the
-  // weights it keeps: {exports, end}
+  // weights it keeps: {exports, end, placed}. Past WEIGHT_BYTES (a visitor exploring model after model in tab 1)
+  // it forgets them all and copies each again when next used: its memory stays bounded.
+  const WEIGHT_BYTES = 32 * 2 ** 20;
   let kernel;
   function convKernel() {
     if (kernel !== undefined) return kernel;
@@ -171,7 +173,7 @@
       const base64 = G.convWasm ?? (typeof require === "function" ? require("./conv_wasm.js") : null);
       if (base64) {
         const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-        kernel = { exports: new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports, end: 0 };
+        kernel = { exports: new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports, end: 0, placed: [] };
       }
     } catch {
       kernel = null;
@@ -185,6 +187,11 @@
     const { exports } = simd, groups = Math.ceil(cout / 8), slots = k * k, entry = 1 + 2 * slots;
     const align = (n) => Math.ceil(n / 16) * 16;
     if (wl.wasmAt === undefined) {
+      if (simd.end + 4 * wl.length > WEIGHT_BYTES) {
+        simd.placed.forEach((placed) => { delete placed.wasmAt; });
+        Object.assign(simd, { end: 0, placed: [] });
+      }
+      simd.placed.push(wl);
       wl.wasmAt = simd.end;
       simd.end = align(simd.end + 4 * wl.length);
       room(exports.memory, simd.end);
@@ -352,6 +359,7 @@
   async function loadDecoder(url) { return new Decoder(await fetchTensors(url)); }
 
   G.nn = { parseSafetensors, toSafetensors, float16ToFloat32, Network, Decoder, toGrey, fetchTensors, loadNetwork,
-           loadDecoder, convolve, usesSimd: () => convKernel() !== null };
+           loadDecoder, convolve, usesSimd: () => convKernel() !== null,
+           simdBytes: () => (convKernel() ? kernel.exports.memory.buffer.byteLength : 0) };
   if (typeof module !== "undefined" && module.exports) module.exports = G.nn;
 })(globalThis.Genmodels ??= { tabs: {} });
