@@ -271,6 +271,12 @@ def test_in_your_browser_start_watch_stop_download_and_explore_your_own_vae(page
     stopped = page.evaluate(step)
     page.wait_for_timeout(1500)
     assert page.evaluate(step) == stopped and f"{stopped:,} steps" in page.locator("#train-status").inner_text()
+    # Download and Explore asked at once: each gets the model (answered in the order asked)
+    sizes = page.evaluate("""() => Promise.race([
+        Promise.all([1, 2, 3].map(() => Genmodels.tabs.train.modelBytes()))
+          .then((all) => all.map((m) => m.bytes.byteLength)),
+        new Promise((_, fail) => setTimeout(() => fail(new Error("a request was never answered")), 10000))])""")
+    assert len(sizes) == 3 and len(set(sizes)) == 1 and sizes[0] > 2_000_000
     assert "Fashion-MNIST" in page.locator("#train-status").inner_text()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download model").click()
@@ -303,6 +309,10 @@ def test_where_the_browser_has_webgpu_the_page_trains_on_it_and_says_so(webgpu_b
         page.wait_for_function("() => Genmodels.tabs.train.state.frame?.step >= 2", timeout=90_000)
         line = page.locator("#train-status").inner_text()
         assert "in your browser (WebGPU on google swiftshader, a software fallback)" in line, line
+        with page.expect_download() as early:                 # while it trains: the next step frees the weights
+            page.get_by_role("button", name="Download model").click()      # the read waits on (it reads a clone)
+        early.value.save_as(tmp_path / "early.safetensors")
+        assert live.load_trained((tmp_path / "early.safetensors").read_bytes())[1]["steps"] >= 2
         page.get_by_role("button", name="Stop").click()
         page.wait_for_function("() => Genmodels.tabs.train.stats.finished?.stopped", timeout=30_000)
         stopped = page.evaluate("() => Genmodels.tabs.train.state.frame.step")

@@ -150,7 +150,8 @@ test("convolutions in WebAssembly with SIMD equal the JavaScript ones, every sha
 });
 
 test("the convolutions' WebAssembly memory stays bounded however many models pass through it", () => {
-  const layer = () => ({ shape: [48, 48, 3, 3], data: Float32Array.from({ length: 48 * 48 * 9 }, () => Math.random()) });
+  const layer = () => ({ shape: [48, 48, 3, 3],
+                         data: Float32Array.from({ length: 48 * 48 * 9 }, () => Math.random()) });
   const bias = { data: new Float32Array(48) }, x = Float32Array.from({ length: 4 * 4 * 48 }, () => Math.random());
   const first = layer(), before = nn.convolve(x, [4, 4, 48], first, bias, 1, 1, false).data;
   for (let i = 0; i < 500; i++) nn.convolve(x, [4, 4, 48], layer(), bias, 1, 1, false);     // 500 × 83 KB of weights

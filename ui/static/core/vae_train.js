@@ -154,8 +154,16 @@
       for (const w of [...Object.values(resident), ...Object.values(m), ...Object.values(v)]) w.dispose();
     }
 
-    // (a copy: TF.js may hand back the very array a tensor was made from, which the worker then transfers away)
-    const read = async (key) => Float32Array.from(await resident[key].data());
+    // a weight's values: read from a clone taken now (the next step disposes of the tensor while the read waits for
+    // the device), copied (TF.js may hand back the very array a tensor was made from, which the worker transfers)
+    const read = async (key) => {
+      const now = tf.clone(resident[key]);
+      try {
+        return Float32Array.from(await now.data());
+      } finally {
+        now.dispose();
+      }
+    };
     return { tensor: (key) => resident[key], adam, read, dispose, queues: true };
   }
 

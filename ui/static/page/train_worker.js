@@ -15,7 +15,7 @@ const MOST_STEPS = 256;                  // the most steps a slice queues (WebGP
 const G = () => self.Genmodels;
 let ready = null;                        // the engine's start (scripts, the backend), once
 const data = {};                         // per dataset and part ("train", "test"): its images, fetched once
-let current = null;                      // the run training now: {run, stop, trainer, about}
+let current = null;                      // the run training now: {run, stop, trainer, about(), finished}
 
 // The engine, started once per worker: TF.js's WebGPU backend where this browser has a GPU adapter that is not a
 // software fallback, or where the page asks for WebGPU (?engine=webgpu); else its WebAssembly backend (the viewer
@@ -80,7 +80,7 @@ const breathe = () => new Promise((done) => {
 });
 
 async function train({ run, config, dataset: name, beta, seed, seconds, engine: asked }) {
-  const me = { run, stop: false, trainer: null, about: null, finished: false };
+  const me = { run, stop: false, trainer: null, about: () => null, finished: false };
   if (current && current.finished) current.trainer.dispose();      // (one still training disposes of itself)
   current = me;
   self.postMessage({ type: "loading", run, what: "the engine" });
@@ -92,12 +92,13 @@ async function train({ run, config, dataset: name, beta, seed, seconds, engine: 
   me.trainer = V.Trainer(tf, V.initialWeights(seed));
   const batches = V.Batches(training, seed, beta);
   const started = performance.now(), since = { step: [], reconstruction: [], kl: [] };
-  let step = 0;
-  const elapsed = () => (performance.now() - started) / 1000;
+  let step = 0, ended = null;
+  const elapsed = () => (ended ?? performance.now() - started) / 1000;
+  // what the model says of itself, as its weights are now (the steps queued so far: a read waits for them)
+  me.about = () => ({ dataset: name, beta, seed, steps: step, seconds: Math.round(elapsed() * 10) / 10 });
   const frame = async (done) => {
     const terms = since.reconstruction.length;
     const mean = (k) => (terms ? since[k].reduce((a, b) => a + b, 0) / terms : NaN);
-    me.about = { dataset: name, beta, seed, steps: step, seconds: Math.round(elapsed() * 10) / 10 };
     const message = { type: "weights", run, step, seconds: elapsed(), reconstruction: mean("reconstruction"),
                       kl: mean("kl"), history: { step: since.step.splice(0), kl: since.kl.splice(0),
                                                  reconstruction: since.reconstruction.splice(0) },
@@ -129,17 +130,21 @@ async function train({ run, config, dataset: name, beta, seed, seconds, engine: 
     }
     await breathe();
   }
+  ended = performance.now() - started;
   me.finished = true;
   if (current === me) await frame(true);
   else me.trainer.dispose();
 }
 
 async function sendModel({ run }) {
-  if (!current || current.run !== run || !current.trainer) {
-    return self.postMessage({ type: "error", run, message: "There is no model yet: press Start and let it train." });
+  const me = current;                    // (a Start while the weights are read makes another run current)
+  if (!me || me.run !== run || !me.trainer) {
+    return self.postMessage({ type: "error", run, model: true,
+                              message: "There is no model yet: press Start and let it train." });
   }
-  const bytes = G().nn.toSafetensors(await current.trainer.stateDict(), current.about);
-  post({ type: "model", run, bytes, about: current.about }, ["bytes"]);
+  const about = me.about(), weights = me.trainer.stateDict();      // both as of now
+  const bytes = G().nn.toSafetensors(await weights, about);
+  post({ type: "model", run, bytes, about }, ["bytes"]);
 }
 
 // ---------------------------------------------------------------- the viewer
@@ -177,7 +182,7 @@ async function view(frame) {
 
 self.onmessage = ({ data: message }) => {
   const failed = (err) => self.postMessage({ type: "error", run: message.run, message: err.message,
-                                             viewer: message.type === "view" });
+                                             viewer: message.type === "view", model: message.type === "model" });
   if (message.type === "start") {
     if (current) current.stop = true;
     train(message).catch(failed);

@@ -142,7 +142,7 @@
       return Promise.reject(new Error("Train a VAE first: press Start and let it learn for a few seconds."));
     }
     return new Promise((resolve, reject) => {
-      state.waiting[state.run] = { resolve, reject };
+      (state.waiting[state.run] ??= []).push({ resolve, reject });      // (answered in the order asked)
       state.worker.postMessage({ type: "model", run: state.run });
     });
   }
@@ -185,10 +185,10 @@
   // ---------------------------------------------------------------- what the worker sends
 
   function receive(message) {
-    if (message.type === "model") {
-      const waiting = state.waiting[message.run];
-      delete state.waiting[message.run];
-      if (waiting) waiting.resolve(message);
+    if (message.type === "model" || (message.type === "error" && message.model)) {   // a Download's or Explore's
+      const waiting = state.waiting[message.run]?.shift();
+      if (waiting && message.type === "model") waiting.resolve(message);
+      else if (waiting) waiting.reject(new Error(message.message));
       return;
     }
     if (message.type === "frame" || message.viewer) {       // the viewer is free: the latest weights waiting go
@@ -197,11 +197,9 @@
     }
     if (message.run !== state.run) return;                  // an earlier run's last words
     if (message.type === "error") {
-      const waiting = state.waiting[message.run];
-      delete state.waiting[message.run];
-      if (waiting) return waiting.reject(new Error(message.message));
-      state.failed = true;                                   // (a frame on its way does not hide the reason)
-      status(`**Training in your browser failed**: ${message.message}`);
+      if (!message.viewer) state.failed = true;              // (a frame on its way does not hide the reason)
+      status(`**${message.viewer ? "Drawing the views failed" : "Training in your browser failed"}**: ` +
+             message.message);
       return;
     }
     if (state.failed) return;
