@@ -27,22 +27,15 @@
     return rgba;
   }
 
+  // a value in [0, 1] as the server's 8-bit grey level (genmodels.imaging.to_pil: float32 x·255 + 0.5, truncated)
+  const greyLevel = (x) => Math.floor(Math.fround(Math.fround(Math.min(Math.max(x, 0), 1) * 255) + 0.5));
+
   // Images in [0, 1] (count × side × side, row-major) as one grid's RGBA bytes, `across` a row with `pad` white pixels
-  // around each, grey levels rounded as the server rounds (floor(255·x + 0.5)): grid_pil's picture, in one pass
+  // around each: grid_pil's picture (gridPixels's layout, the server's grey levels)
   function gridRgba(images, side, across, pad) {
-    const count = images.length / (side * side), rows = Math.ceil(count / across);
-    const width = across * (side + pad) + pad, height = rows * (side + pad) + pad;
-    const rgba = new Uint8ClampedArray(4 * width * height).fill(255);
-    for (let n = 0; n < count; n++) {
-      const top = Math.floor(n / across) * (side + pad) + pad, left = (n % across) * (side + pad) + pad;
-      for (let y = 0; y < side; y++) {
-        let at = 4 * ((top + y) * width + left), from = (n * side + y) * side;
-        for (let x = 0; x < side; x++, at += 4) {
-          rgba[at] = rgba[at + 1] = rgba[at + 2] = Math.floor(images[from++] * 255 + 0.5);
-        }
-      }
-    }
-    return { rgba, width, height };
+    const grey = Uint8ClampedArray.from(images, greyLevel), count = images.length / (side * side);
+    const { pixels, width, height } = gridPixels({ shape: [1, count, side, side], data: grey }, 0, across, pad);
+    return { rgba: greyToRgba(pixels), width, height };
   }
 
   G.imaging = { gridPixels, greyToRgba, gridRgba };
